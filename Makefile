@@ -1,0 +1,33 @@
+# Two commands set everything up on a fresh machine (Python 3.11+ and make):
+#   make book   build the HTML book into _build/html
+#   make test   run the whole test suite
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: book test lab execute clean
+
+$(INSTALLED): requirements.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+book: $(INSTALLED)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+test: $(INSTALLED)
+	$(BIN)/pytest
+
+lab: $(INSTALLED)
+	$(BIN)/jupyter lab chapters/
+
+# Re-run every chapter in place and store its outputs (and its figures in figures/).
+execute: $(INSTALLED)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.store_widget_state=False --ExecutePreprocessor.record_timing=False \
+	  chapters/*.ipynb
+
+clean:
+	rm -rf _build

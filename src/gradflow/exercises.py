@@ -1,0 +1,129 @@
+"""Auto-checkers for the exercises: run the reader's function, compare it with the reference, explain.
+
+A checker never raises because of the reader's code: an exception, a warning where the exercise asks
+for none, a wrong shape, NaN or a wrong value all become a short verdict that says what failed and
+for which input.
+
+>>> check("sigmoid-derivative", lambda x: 0.25 * np.ones_like(x))
+✗ sigmoid-derivative: at x = -10, expected 4.5396e-05, got 0.25.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradflow import activations
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An auto-checked exercise: the reader's function must match ``reference`` on ``inputs``."""
+
+    id: str
+    task: str
+    reference: object
+    inputs: tuple
+    rtol: float = 1e-6
+    atol: float = 1e-12
+    #: Numerical warnings (overflow, invalid value...) count as failures when True.
+    warnings_fail: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of :func:`grade`; true when the reader's function passed."""
+
+    exercise: str
+    passed: bool
+    message: str
+
+    def __bool__(self):
+        return self.passed
+
+    def __str__(self):
+        return f"{'✓' if self.passed else '✗'} {self.exercise}: {self.message}"
+
+
+_sigmoid = activations.get("sigmoid")
+_grid = np.linspace(-10.0, 10.0, 81)
+
+EXERCISES = {
+    exercise.id: exercise
+    for exercise in (
+        Exercise(
+            "sigmoid-derivative",
+            "σ′(x) for an array x, written with σ itself",
+            _sigmoid.derivative,
+            (_grid, np.array([0.0]), np.array([[-3.0, 3.0]])),
+        ),
+        Exercise(
+            "stable-sigmoid",
+            "σ(x) for an array x, accurate and warning-free for |x| up to 1e4",
+            _sigmoid,
+            (_grid, np.array([-1e4, -745.0, -40.0, 0.0, 40.0, 745.0, 1e4])),
+            warnings_fail=True,
+        ),
+    )
+}
+
+
+def grade(exercise_id, reader_function):
+    """Run ``reader_function`` on the exercise's inputs and return a :class:`Verdict`.
+
+    Parameters
+    ----------
+    exercise_id : str
+        One of ``EXERCISES``.
+    reader_function : callable
+        The reader's implementation; called with one argument per input.
+
+    >>> bool(grade("stable-sigmoid", lambda x: 1 / (1 + np.exp(-x))))
+    False
+    """
+    if exercise_id not in EXERCISES:
+        raise ValueError(f"unknown exercise {exercise_id!r}; known: {', '.join(sorted(EXERCISES))}")
+    exercise = EXERCISES[exercise_id]
+    if not callable(reader_function):
+        return Verdict(exercise_id, False, f"expected a function, got {type(reader_function).__name__}.")
+    for x in exercise.inputs:
+        failure = _first_failure(exercise, reader_function, x)
+        if failure:
+            return Verdict(exercise_id, False, failure)
+    return Verdict(exercise_id, True, f"correct on all {len(exercise.inputs)} test inputs.")
+
+
+def check(exercise_id, reader_function):
+    """Grade the reader's function and print the verdict (see :func:`grade`).
+
+    >>> check("sigmoid-derivative", lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2)
+    ✓ sigmoid-derivative: correct on all 3 test inputs.
+    """
+    print(grade(exercise_id, reader_function))
+
+
+def _first_failure(exercise, reader_function, x):
+    expected = exercise.reference(x)
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        try:
+            got = reader_function(x.copy())
+        except Exception as error:  # the reader's code may fail in any way; report it, never crash
+            return f"your function raised {type(error).__name__}: {error} (input {_show(x)})."
+    if exercise.warnings_fail and caught:
+        return f"your function warned {caught[0].category.__name__}: {caught[0].message} (input {_show(x)})."
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return f"your function returned {type(got).__name__}, not numbers (input {_show(x)})."
+    if got.shape != expected.shape:
+        return f"your function returned shape {got.shape}, expected {expected.shape} (input {_show(x)})."
+    wrong = ~np.isclose(got, expected, rtol=exercise.rtol, atol=exercise.atol)
+    if wrong.any():
+        i = np.unravel_index(np.argmax(wrong), wrong.shape)
+        return f"at x = {x[i]:.6g}, expected {expected[i]:.5g}, got {got[i]:.5g}."
+    return None
+
+
+def _show(x):
+    return np.array2string(x, threshold=6, precision=3)

@@ -1,0 +1,397 @@
+"""The activations agree with independent computations: textbook formulas, finite differences,
+closed forms and SciPy quadrature; their stated properties agree with their numbers."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from matplotlib.mathtext import MathTextParser
+from scipy import integrate, optimize, special, stats
+
+from gradflow import activations
+from gradflow.activations import get
+
+NAMES = activations.names()
+inf = math.inf
+SELU_SCALE, SELU_ALPHA = 1.0507009873554805, 1.6732632423543772  # as printed by Klambauer et al.
+
+# Naive textbook formulas, accurate for |x| <= 20.
+REFERENCE = {
+    "identity": lambda x: x,
+    "step": lambda x: np.where(x > 0, 1.0, 0.0),
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "tanh": lambda x: (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)),
+    "relu": lambda x: np.where(x > 0, x, 0.0),
+    "leaky_relu": lambda x: np.where(x > 0, x, 0.01 * x),
+    "prelu": lambda x: np.where(x > 0, x, 0.25 * x),
+    "rrelu": lambda x: np.where(x > 0, x, (1 / 8 + 1 / 3) / 2 * x),
+    "elu": lambda x: np.where(x > 0, x, np.exp(x) - 1),
+    "selu": lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * (np.exp(x) - 1)),
+    "celu": lambda x: np.where(x > 0, x, np.exp(x) - 1),
+    "softplus": lambda x: np.log1p(np.exp(x)),
+    "gelu": lambda x: x * stats.norm.cdf(x),
+    "gelu_tanh": lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))),
+    "silu": lambda x: x / (1 + np.exp(-x)),
+    "mish": lambda x: x * np.tanh(np.log1p(np.exp(x))),
+}
+
+# φ(−∞), φ(+∞), φ′(−∞), φ′(+∞)
+LIMITS = {
+    "identity": (-inf, inf, 1, 1),
+    "step": (0, 1, 0, 0),
+    "sigmoid": (0, 1, 0, 0),
+    "tanh": (-1, 1, 0, 0),
+    "relu": (0, inf, 0, 1),
+    "leaky_relu": (-inf, inf, 0.01, 1),
+    "prelu": (-inf, inf, 0.25, 1),
+    "rrelu": (-inf, inf, (1 / 8 + 1 / 3) / 2, 1),
+    "elu": (-1, inf, 0, 1),
+    "selu": (-SELU_SCALE * SELU_ALPHA, inf, 0, SELU_SCALE),
+    "celu": (-1, inf, 0, 1),
+    "softplus": (0, inf, 0, 1),
+    "gelu": (0, inf, 0, 1),
+    "gelu_tanh": (0, inf, 0, 1),
+    "silu": (0, inf, 0, 1),
+    "mish": (0, inf, 0, 1),
+}
+
+GRID = np.append(np.linspace(-20, 20, 4001), 0.0)
+FINE_GRID = np.linspace(-10, 10, 20001)
+# Every kink of these activations is at 0; finite differences stay clear of it.
+AWAY_FROM_KINK = np.linspace(-6, 6, 1201)[np.abs(np.linspace(-6, 6, 1201)) > 1e-2]
+PROPERTY = settings(max_examples=40, deadline=None, database=None)
+MODERATE = hnp.arrays(np.float32, st.integers(0, 20), elements=st.floats(-1e4, 1e4, width=32))
+
+
+def central_difference(f, x, h=1e-5):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def test_every_activation_has_a_reference_formula_and_limits():
+    assert set(REFERENCE) == set(LIMITS) == set(NAMES)
+
+
+# Values and derivatives
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_values_match_the_textbook_formula(name):
+    np.testing.assert_allclose(get(name)(GRID), REFERENCE[name](GRID), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivative_matches_central_finite_differences(name):
+    act = get(name)
+    expected = central_difference(act, AWAY_FROM_KINK)
+    np.testing.assert_allclose(act.derivative(AWAY_FROM_KINK), expected, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivative_at_zero_is_the_left_derivative(name):
+    act, h = get(name), 1e-7
+    assert act.derivative(0.0) == pytest.approx((act(0.0) - act(-h)) / h, abs=1e-6)
+
+
+def test_sigmoid_derivative_is_max_quarter_at_zero():
+    sigmoid = get("sigmoid")
+    assert sigmoid.derivative(0.0) == 0.25
+    assert np.all(sigmoid.derivative(GRID) <= 0.25)
+
+
+def test_tanh_is_a_rescaled_sigmoid():
+    np.testing.assert_allclose(get("tanh")(GRID), 2 * get("sigmoid")(2 * GRID) - 1, atol=1e-15)
+
+
+def test_tanh_derivative_is_one_minus_tanh_squared():
+    np.testing.assert_allclose(get("tanh").derivative(GRID), 1 - np.tanh(GRID) ** 2, atol=1e-15)
+
+
+@pytest.mark.parametrize("beta", [1.0, 2.5])
+def test_softplus_derivative_is_the_sigmoid(beta):
+    softplus = get("softplus", beta=beta)
+    np.testing.assert_allclose(softplus.derivative(GRID), 1 / (1 + np.exp(-beta * GRID)), rtol=1e-14)
+
+
+def test_selu_constants_solve_klambauer_fixed_point_equations():
+    # E[elu_α(Z)^p] for Z ~ N(0, 1), split at the kink; E[selu(Z)] = 0 fixes α, E[selu(Z)²] = 1 fixes λ.
+    def moment(alpha, power):
+        negative = integrate.quad(lambda z: (alpha * np.expm1(z)) ** power * stats.norm.pdf(z), -inf, 0, epsabs=1e-14)
+        positive = integrate.quad(lambda z: z**power * stats.norm.pdf(z), 0, inf, epsabs=1e-14)
+        return negative[0] + positive[0]
+
+    alpha = optimize.brentq(lambda a: moment(a, 1), 1, 2, xtol=1e-14)
+    scale = 1 / math.sqrt(moment(alpha, 2))
+    selu = get("selu")
+    assert selu(1.0) == pytest.approx(scale, abs=1e-6)
+    assert -selu(-inf) / selu(1.0) == pytest.approx(alpha, abs=1e-6)
+
+
+def test_gelu_tanh_is_within_5e_4_of_exact_gelu():
+    assert np.max(np.abs(get("gelu_tanh")(FINE_GRID) - stats.norm.cdf(FINE_GRID) * FINE_GRID)) < 5e-4
+
+
+def test_rrelu_evaluates_with_the_mean_slope():
+    rrelu = get("rrelu", lower=0.1, upper=0.3)
+    assert rrelu(-2.0) == pytest.approx(-0.4) and rrelu.derivative(-2.0) == pytest.approx(0.2)
+
+
+def test_rrelu_train_draws_uniform_slopes_per_element():
+    x = np.linspace(-1, 1, 200_000).reshape(400, 500)
+    y, slopes = activations.rrelu_train(x, np.random.default_rng(0), lower=0.1, upper=0.3)
+    assert y.shape == slopes.shape == x.shape
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3
+    assert slopes.mean() == pytest.approx(0.2, abs=1e-3)  # 7 standard errors of the mean
+    np.testing.assert_array_equal(y, np.where(x > 0, x, slopes * x))
+    again, _ = activations.rrelu_train(x, np.random.default_rng(0), lower=0.1, upper=0.3)
+    np.testing.assert_array_equal(y, again)
+
+
+def test_prelu_slope_gradient_matches_finite_differences_in_alpha():
+    h = 1e-6
+    expected = (get("prelu", alpha=0.25 + h)(GRID) - get("prelu", alpha=0.25 - h)(GRID)) / (2 * h)
+    np.testing.assert_allclose(activations.prelu_slope_gradient(GRID), expected, atol=1e-8)
+
+
+# Stated properties
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_range_is_the_infimum_and_supremum(name):
+    act = get(name)
+    at_minus_inf, at_plus_inf = LIMITS[name][:2]
+    if act.monotone:
+        assert act.range == (at_minus_inf, at_plus_inf)
+    else:  # the minima of the non-monotone activations lie in (−3, 0)
+        minimum = optimize.minimize_scalar(REFERENCE[name], bounds=(-3, 0), method="bounded", options={"xatol": 1e-10})
+        assert act.range[0] == pytest.approx(minimum.fun, rel=1e-10)
+        assert act.range[1] == max(at_minus_inf, at_plus_inf)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zero_centred_flag_means_zero_at_zero_and_both_signs(name):
+    act, y = get(name), get(name)(FINE_GRID)
+    assert act.zero_centred == (act(0.0) == 0 and y.min() < 0 < y.max())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_saturating_flag_names_the_sides_where_the_derivative_vanishes(name):
+    act = get(name)
+    sides = (abs(act.derivative(-50.0)) < 1e-6, abs(act.derivative(50.0)) < 1e-6)
+    assert act.saturating == {(True, True): "both", (True, False): "negative", (False, True): "positive"}.get(sides, "none")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_monotone_flag_means_non_decreasing_on_a_grid(name):
+    act = get(name)
+    assert act.monotone == bool(np.all(np.diff(act(FINE_GRID)) >= 0))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_smooth_flag_means_value_and_derivative_continuous_at_zero(name):
+    act, eps = get(name), 1e-9
+    jumps = abs(act(eps) - act(-eps)), abs(act.derivative(eps) - act.derivative(-eps))
+    assert act.smooth == (max(jumps) < 1e-6)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_latex_renders_in_matplotlib_mathtext(name):
+    parser = MathTextParser("path")
+    for formula in (get(name).latex, get(name).derivative_latex):
+        parser.parse(f"${formula}$")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if get(n).monotone])
+@PROPERTY
+@given(x=MODERATE)
+def test_monotone_activations_never_decrease(name, x):
+    y = get(name)(np.sort(x.astype(np.float64)))
+    assert np.all(np.diff(y) >= 0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@PROPERTY
+@given(x=MODERATE)
+def test_values_lie_within_the_stated_range(name, x):
+    low, high = get(name).range
+    y = get(name)(x.astype(np.float64))
+    assert np.all((y >= low - 1e-12) & (y <= high))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", NAMES)
+@PROPERTY
+@given(x=MODERATE)
+def test_dtype_and_shape_are_preserved(name, dtype, x):
+    for result in (get(name)(x.astype(dtype)), get(name).derivative(x.astype(dtype))):
+        assert result.dtype == dtype and result.shape == x.shape and np.all(np.isfinite(result))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", NAMES)
+@PROPERTY
+@given(x=MODERATE)
+def test_no_floating_point_warnings_for_inputs_up_to_1e4(name, dtype, x):
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        get(name)(x.astype(dtype))
+        get(name).derivative(x.astype(dtype))
+
+
+# Edge inputs
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_infinities_give_the_limits(name):
+    act, x = get(name), np.array([-inf, inf])
+    at_minus_inf, at_plus_inf, slope_minus_inf, slope_plus_inf = LIMITS[name]
+    np.testing.assert_array_equal(act(x), [at_minus_inf, at_plus_inf])
+    np.testing.assert_array_equal(act.derivative(x), [slope_minus_inf, slope_plus_inf])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_inputs_of_1e4_are_already_at_the_limits(name):
+    act = get(name)
+    for x, limit, slope in [(-1e4, LIMITS[name][0], LIMITS[name][2]), (1e4, LIMITS[name][1], LIMITS[name][3])]:
+        assert act.derivative(x) == pytest.approx(slope, abs=1e-15)
+        assert act(x) == (pytest.approx(slope * x) if math.isinf(limit) else pytest.approx(limit, abs=1e-15))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nan_gives_nan(name):
+    x = np.array([np.nan, 1.0])
+    assert np.isnan(get(name)(x)[0]) and np.isnan(get(name).derivative(x)[0])
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype"),
+    [(np.float16, np.float16), (np.float32, np.float32), (np.float64, np.float64), (np.int64, np.float64), (bool, np.float64)],
+)
+@pytest.mark.parametrize("name", NAMES)
+def test_floats_keep_their_dtype_and_integers_become_float64(name, values, dtype):
+    x = np.array([0, 1, 2]).astype(values)
+    assert get(name)(x).dtype == dtype and get(name).derivative(x).dtype == dtype
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scalars_and_0d_arrays_give_numpy_scalars(name):
+    act = get(name)
+    assert type(act(0.0)) is np.float64 and type(act.derivative(1)) is np.float64
+    assert type(act(np.array(0.5, dtype=np.float32))) is np.float32
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (2, 3, 4)])
+@pytest.mark.parametrize("name", NAMES)
+def test_arrays_keep_their_shape(name, shape):
+    x = np.linspace(-3, 3, math.prod(shape)).reshape(shape)
+    assert get(name)(x).shape == get(name).derivative(x).shape == shape
+
+
+# Bad inputs
+
+
+def test_unknown_name_is_rejected_with_the_list_of_valid_names():
+    with pytest.raises(ValueError, match="relu6") as error:
+        get("relu6")
+    assert all(name in str(error.value) for name in NAMES)
+
+
+def test_name_must_be_a_string():
+    with pytest.raises(TypeError, match="str"):
+        get(3)
+
+
+def test_swish_is_an_alias_of_silu_and_not_listed():
+    assert get("swish") is get("silu") and "swish" not in NAMES
+
+
+def test_unknown_parameter_is_rejected_naming_the_allowed_ones():
+    with pytest.raises(ValueError, match="alpha"):
+        get("elu").with_params(unknown=1)
+    with pytest.raises(ValueError, match="none"):
+        get("selu", alpha=1.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "error"),
+    [
+        ("elu", {"alpha": -1.0}, ValueError),
+        ("celu", {"alpha": 0.0}, ValueError),
+        ("softplus", {"beta": 0}, ValueError),
+        ("leaky_relu", {"alpha": -0.1}, ValueError),
+        ("rrelu", {"lower": 0.5, "upper": 0.2}, ValueError),
+        ("prelu", {"alpha": math.nan}, ValueError),
+        ("elu", {"alpha": "1"}, TypeError),
+    ],
+)
+def test_parameters_outside_their_domain_are_rejected(name, params, error):
+    with pytest.raises(error, match=next(iter(params))):
+        get(name, **params)
+
+
+def test_with_params_gives_a_new_activation_and_leaves_the_registry_unchanged():
+    leaky = get("leaky_relu", alpha=0.2)
+    assert leaky(-1.0) == -0.2 and repr(leaky) == "Activation('leaky_relu', alpha=0.2)"
+    assert get("leaky_relu").params == {"alpha": 0.01}
+    with pytest.raises(TypeError):
+        leaky.params["alpha"] = 0.3
+
+
+@pytest.mark.parametrize("bad", ["1.0", [1 + 2j], np.array([1.0, None], dtype=object), None])
+@pytest.mark.parametrize(
+    "function",
+    [get("relu"), get("gelu").derivative, activations.prelu_slope_gradient, activations.softmax, activations.log_softmax],
+)
+def test_non_real_input_is_a_type_error(function, bad):
+    with pytest.raises(TypeError, match="real numbers"):
+        function(bad)
+
+
+def test_rrelu_train_needs_a_generator():
+    with pytest.raises(TypeError, match="Generator"):
+        activations.rrelu_train([1.0], rng=0)
+
+
+# Softmax
+
+VECTORS = [np.array([1.0, 2.0, 3.0]), np.array([1e4, -1e4, 0.0]), np.array([-inf, 0.0, 1.0]), np.linspace(-50, 50, 7)]
+
+
+@pytest.mark.parametrize("x", VECTORS)
+def test_softmax_sums_to_one_and_matches_scipy(x):
+    s = activations.softmax(x)
+    assert s.sum() == pytest.approx(1.0) and np.all(s >= 0)
+    np.testing.assert_allclose(s, special.softmax(x), rtol=1e-14)
+
+
+def test_softmax_normalises_along_the_given_axis_and_keeps_float32():
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    s = activations.softmax(x, axis=0)
+    assert s.dtype == np.float32 and s.shape == x.shape
+    np.testing.assert_allclose(s.sum(axis=0), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("x", VECTORS)
+def test_log_softmax_is_log_of_softmax_where_that_is_finite(x):
+    s, log_s = activations.softmax(x), activations.log_softmax(x)
+    finite = s > 0
+    np.testing.assert_allclose(log_s[finite], np.log(s[finite]), rtol=1e-12, atol=1e-12)
+    assert np.array_equal(np.isfinite(log_s), np.isfinite(x))
+
+
+def test_log_softmax_stays_finite_where_the_softmax_underflows():
+    np.testing.assert_allclose(activations.log_softmax([0.0, -1e4]), [0.0, -1e4])
+
+
+def test_softmax_jacobian_matches_finite_differences():
+    x, h = np.random.default_rng(0).normal(size=5), 1e-6
+    columns = [(activations.softmax(x + h * e) - activations.softmax(x - h * e)) / (2 * h) for e in np.eye(5)]
+    np.testing.assert_allclose(activations.softmax_jacobian(x), np.stack(columns, axis=1), atol=1e-9)
+
+
+def test_softmax_jacobian_needs_a_vector():
+    with pytest.raises(ValueError, match="1-D"):
+        activations.softmax_jacobian(np.zeros((2, 2)))

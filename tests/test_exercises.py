@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from gradflow import exercises
+
+
+def stable_sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def test_correct_functions_pass():
+    assert exercises.grade("sigmoid-derivative", lambda x: expit(x) * expit(-x))
+    assert exercises.grade("stable-sigmoid", stable_sigmoid)
+
+
+def test_wrong_value_names_the_input_and_both_values():
+    verdict = exercises.grade("sigmoid-derivative", lambda x: expit(x))
+    assert not verdict
+    assert verdict.message.startswith("at x = -10, expected 4.5396e-05, got 4.5398e-05")
+
+
+def test_exception_in_reader_code_is_reported_not_raised():
+    verdict = exercises.grade("sigmoid-derivative", lambda x: 1 / 0)
+    assert not verdict and "raised ZeroDivisionError" in verdict.message
+
+
+def test_wrong_shape_is_reported():
+    verdict = exercises.grade("sigmoid-derivative", lambda x: expit(x)[:1])
+    assert not verdict and "shape (1,), expected (81,)" in verdict.message
+
+
+def test_nan_output_is_a_wrong_value():
+    verdict = exercises.grade("sigmoid-derivative", lambda x: np.full_like(x, np.nan))
+    assert not verdict and "got nan" in verdict.message
+
+
+def test_non_numeric_output_is_reported():
+    verdict = exercises.grade("sigmoid-derivative", lambda x: "0.25")
+    assert not verdict and "not numbers" in verdict.message
+
+
+def test_none_output_is_reported():
+    verdict = exercises.grade("sigmoid-derivative", lambda x: None)
+    assert not verdict and "not numbers" in verdict.message
+
+
+def test_overflow_warning_fails_the_stable_sigmoid_exercise():
+    verdict = exercises.grade("stable-sigmoid", lambda x: 1 / (1 + np.exp(-x)))
+    assert not verdict and "warned RuntimeWarning: overflow" in verdict.message
+
+
+def test_reader_function_cannot_modify_the_checkers_inputs():
+    def destructive(x):
+        x[:] = 0
+        return expit(x) * expit(-x)
+
+    exercises.grade("sigmoid-derivative", destructive)
+    assert exercises.grade("sigmoid-derivative", lambda x: expit(x) * expit(-x))
+
+
+def test_not_a_function_is_reported():
+    verdict = exercises.grade("sigmoid-derivative", 0.25)
+    assert not verdict and "expected a function" in verdict.message
+
+
+def test_check_prints_the_verdict(capsys):
+    exercises.check("stable-sigmoid", stable_sigmoid)
+    assert capsys.readouterr().out == "✓ stable-sigmoid: correct on all 2 test inputs.\n"
+
+
+def test_unknown_exercise_lists_the_known_ones():
+    with pytest.raises(ValueError, match="unknown exercise 'sigmoid'; known: .*sigmoid-derivative"):
+        exercises.grade("sigmoid", expit)
