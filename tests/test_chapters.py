@@ -1,9 +1,14 @@
-"""The stored notebooks are complete: nbval can only compare outputs that were saved.
+"""The stored notebooks are complete, and nbval really compares them.
 
-A notebook saved without outputs would pass nbval vacuously, so every code cell must have been
-executed in order, from a fresh kernel, and have stored output; no stored output may be an error or
-stderr; and no widget state may be saved (it would make the HTML load widget code from a CDN).
+nbval compares only outputs that were saved, so a notebook saved without outputs would pass it
+vacuously. Every code cell must have been executed in order from a fresh kernel and have stored
+output; no stored output may be an error or stderr; no widget state may be saved (it would make the
+HTML load widget code from a CDN). Each check is also tried on a broken notebook, to show it can fail.
 """
+
+import os
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -11,39 +16,74 @@ import pytest
 from conftest import CHAPTERS
 
 
+def problems(notebook):
+    """What makes a stored notebook unfit for nbval and the book, one string per problem."""
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    found = []
+    counts = [cell.execution_count for cell in cells]
+    if counts != list(range(1, len(cells) + 1)):
+        found.append(f"execution counts {counts}: restart the kernel and run all (make execute)")
+    found += [f"code cell {i} has no stored output" for i, cell in enumerate(cells) if not cell.outputs]
+    found += [
+        f"code cell {i} stored {out.get('ename') or 'stderr'}"
+        for i, cell in enumerate(cells)
+        for out in cell.outputs
+        if out.output_type == "error" or out.get("name") == "stderr"
+    ]
+    if "widgets" in notebook.metadata:
+        found.append("widget state is stored; execute with `make execute`, which does not store it")
+    return found
+
+
 def test_there_are_chapters():
     assert CHAPTERS
 
 
-def code_cells(chapter):
-    return [c for c in nbformat.read(chapter, as_version=4).cells if c.cell_type == "code"]
-
-
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
-def test_every_code_cell_was_executed_in_order_from_a_fresh_kernel(chapter):
-    counts = [cell.execution_count for cell in code_cells(chapter)]
-    assert counts == list(range(1, len(counts) + 1)), f"{chapter.name}: restart the kernel and run all ({counts})"
+def test_chapter_is_stored_executed_in_order_with_every_output(chapter):
+    assert problems(nbformat.read(chapter, as_version=4)) == []
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
-def test_every_code_cell_has_stored_output(chapter):
-    empty = [i for i, cell in enumerate(code_cells(chapter)) if not cell.outputs]
-    assert not empty, f"{chapter.name}: code cells {empty} have no stored output; make each cell show its result"
+def broken_copies():
+    """Ways a chapter can be stored wrongly, each applied to a copy of the first chapter."""
+    def no_outputs(nb):
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+
+    def out_of_order(nb):
+        code = [cell for cell in nb.cells if cell.cell_type == "code"]
+        code[0].execution_count, code[1].execution_count = 2, 1
+
+    def stderr(nb):
+        next(c for c in nb.cells if c.cell_type == "code").outputs.append(
+            nbformat.v4.new_output("stream", name="stderr", text="RuntimeWarning: overflow\n"))
+
+    def widget_state(nb):
+        nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+
+    return [no_outputs, out_of_order, stderr, widget_state]
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
-def test_no_stored_output_is_an_error_or_stderr(chapter):
-    bad = [
-        (i, out.get("ename") or out.get("text", "")[:80])
-        for i, cell in enumerate(code_cells(chapter))
-        for out in cell.outputs
-        if out.output_type == "error" or out.get("name") == "stderr"
-    ]
-    assert not bad, f"{chapter.name}: {bad}"
+@pytest.mark.parametrize("breakage", broken_copies(), ids=lambda f: f.__name__)
+def test_problems_finds_each_kind_of_broken_notebook(breakage):
+    notebook = nbformat.read(CHAPTERS[0], as_version=4)
+    breakage(notebook)
+    assert problems(notebook)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
-def test_no_widget_state_is_stored(chapter):
-    assert "widgets" not in nbformat.read(chapter, as_version=4).metadata, (
-        f"{chapter.name} stores widget state; execute it with `make execute`, which does not"
+def test_nbval_fails_when_a_stored_output_differs(tmp_path):
+    notebook = nbformat.read(CHAPTERS[0], as_version=4)
+    stream = next(out for cell in notebook.cells if cell.cell_type == "code"
+                  for out in cell.outputs if out.output_type == "stream")
+    stream.text = stream.text.replace("True", "False", 1) if "True" in stream.text else stream.text + "changed\n"
+    copy = tmp_path / CHAPTERS[0].name
+    nbformat.write(notebook, copy)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env", "-q",
+         "-x", "--rootdir", str(tmp_path), str(copy)],
+        cwd=CHAPTERS[0].parent, capture_output=True, text=True,
+        env={**os.environ, "GRADFLOW_FIGURES": str(tmp_path / "figures")},
     )
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "failed" in run.stdout

@@ -38,12 +38,12 @@ def test_nan_output_is_a_wrong_value():
 
 def test_non_numeric_output_is_reported():
     verdict = exercises.grade("sigmoid-derivative", lambda x: "0.25")
-    assert not verdict and "not numbers" in verdict.message
+    assert not verdict and "not real numbers" in verdict.message
 
 
 def test_none_output_is_reported():
     verdict = exercises.grade("sigmoid-derivative", lambda x: None)
-    assert not verdict and "not numbers" in verdict.message
+    assert not verdict and "not real numbers" in verdict.message
 
 
 def test_overflow_warning_fails_the_stable_sigmoid_exercise():
@@ -73,3 +73,12 @@ def test_check_prints_the_verdict(capsys):
 def test_unknown_exercise_lists_the_known_ones():
     with pytest.raises(ValueError, match="unknown exercise 'sigmoid'; known: .*sigmoid-derivative"):
         exercises.grade("sigmoid", expit)
+
+
+def test_ragged_output_is_reported():
+    verdict = exercises.grade("sigmoid-derivative", lambda x: [[1.0, 2.0], [3.0]])
+    assert not verdict and "not real numbers" in verdict.message
+
+
+def test_underflow_is_not_counted_as_a_warning():
+    assert exercises.grade("stable-sigmoid", stable_sigmoid)  # exp(-1e4) underflows to 0, correctly

@@ -45,3 +45,14 @@ def test_regenerated_figure_matches_committed(committed, regenerated):
     assert fresh.exists(), f"no chapter saved {committed.name} any more"
     difference = compare_images(str(committed), str(fresh), tol=TOLERANCE)
     assert difference is None, difference
+
+
+def test_comparison_notices_a_small_change(tmp_path):
+    from PIL import Image, ImageDraw
+
+    changed = tmp_path / COMMITTED[0].name
+    with Image.open(COMMITTED[0]) as image:
+        image = image.convert("RGB")
+        ImageDraw.Draw(image).line([(60, 60), (120, 60)], fill=(0, 0, 0), width=1)  # one short black line
+        image.save(changed)
+    assert compare_images(str(COMMITTED[0]), str(changed), tol=TOLERANCE) is not None

@@ -10,8 +10,8 @@ LaTeX and properties once; tables, legends, plots and checkers read them from th
 Conventions
 -----------
 - At the kink x = 0 of a piecewise activation, φ′(0) is the left derivative (0 for ReLU, α for leaky
-  ReLU, λα for SELU), as in PyTorch and JAX; Bertoin et al. (2021), "Numerical influence of ReLU′(0)
-  on backpropagation", show that the choice can matter.
+  ReLU, λα for SELU), as in PyTorch; Bertoin et al. (2021), "Numerical influence of ReLU′(0) on
+  backpropagation", show that the choice can matter.
 - The step function has step(0) = 0, so that step = ReLU′ everywhere, kink included.
 - ``"swish"`` is an alias of ``"silu"``: :func:`get` accepts it, :func:`names` lists canonical names.
 
@@ -35,7 +35,7 @@ from scipy import special
 _SATURATING_SIDES = ("both", "negative", "positive", "none")
 
 
-def _any_value(**params):
+def _unconstrained(**params):
     """Accept every finite parameter value."""
 
 
@@ -87,7 +87,7 @@ class Activation:
     params: Mapping[str, float] = field(hash=False)
     _value: Callable[..., np.ndarray]
     _derivative: Callable[..., np.ndarray]
-    _check: Callable[..., None] = _any_value
+    _check: Callable[..., None] = _unconstrained
 
     def __post_init__(self):
         if self.saturating not in _SATURATING_SIDES:
@@ -137,7 +137,9 @@ class Activation:
         unknown = sorted(set(params) - set(self.params))
         if unknown:
             allowed = ", ".join(self.params) or "none"
-            raise ValueError(f"{self.name} has no parameter {', '.join(unknown)}; its parameters: {allowed}")
+            raise ValueError(
+                f"{self.name} has no parameter {', '.join(unknown)}; its parameters: {allowed}"
+            )
         for key, value in params.items():
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"{self.name}: {key} must be a real number, got {value!r}")
@@ -202,7 +204,9 @@ def get(name, **params):
     activation = REGISTRY.get(ALIASES.get(name, name))
     if activation is None:
         aliases = ", ".join(f"{alias} (= {target})" for alias, target in ALIASES.items())
-        raise ValueError(f"unknown activation {name!r}; valid names: {', '.join(names())}; aliases: {aliases}")
+        raise ValueError(
+            f"unknown activation {name!r}; valid names: {', '.join(names())}; aliases: {aliases}"
+        )
     return activation.with_params(**params) if params else activation
 
 
@@ -221,10 +225,12 @@ def _as_float(x):
 def _elementwise(function, x, **params):
     """Apply an array function to any real input, with the dtype, scalar and NaN conventions."""
     array, dtype = _as_float(x)
-    result = function(array, **params)
+    result = np.asarray(function(array, **params)).astype(dtype, copy=False)
     # x > 0 is False for NaN, so a piecewise formula would send NaN into one of its branches.
-    result = np.where(np.isnan(array), array, result)
-    return result.astype(dtype, copy=False)[()]
+    nan = np.isnan(array)
+    if nan.any():
+        result = np.where(nan, array, result)
+    return result[()]
 
 
 def _times_vanishing(x, factor):
@@ -273,13 +279,13 @@ _register(Activation(
 
 
 def _step(x):
-    r"""Heaviside step, the threshold unit of McCulloch & Pitts (1943) and Rosenblatt's perceptron (1958).
+    r"""Heaviside step, the threshold unit of McCulloch & Pitts (1943) and of the perceptron.
 
     .. math:: H(x) = 1 \text{ if } x > 0 \text{ else } 0, \qquad H'(x) = 0
 
-    step(0) = 0, as in the perceptron, which fires only for x > 0; then step = ReLU′ everywhere. The
-    derivative is 0 wherever it exists and is given as 0 at x = 0 too, where it does not: no gradient
-    flows through a step.
+    step(0) = 0, as in Rosenblatt's perceptron (1958), which fires only for x > 0; then step = ReLU′
+    everywhere. The derivative is 0 wherever it exists and is given as 0 at x = 0 too, where it does
+    not: no gradient flows through a step.
 
     >>> get("step")([-1.0, 0.0, 1.0])
     array([0., 0., 1.])
@@ -302,9 +308,11 @@ _register(Activation(
 def _sigmoid(x):
     r"""Logistic sigmoid, the smooth step of early backpropagation (Rumelhart et al., 1986).
 
-    .. math:: \sigma(x) = \frac{1}{1 + e^{-x}}, \qquad \sigma'(x) = \sigma(x)\,(1 - \sigma(x)) \le \tfrac14
+    .. math:: \sigma(x) = \frac{1}{1 + e^{-x}}, \qquad
+              \sigma'(x) = \sigma(x)\,(1 - \sigma(x)) \le \tfrac14
 
-    :func:`scipy.special.expit` never overflows, and σ(x)(1 − σ(x)) = σ(x)σ(−x) keeps the tails accurate.
+    :func:`scipy.special.expit` never overflows, and σ′ is evaluated as σ(x)σ(−x), accurate in
+    both tails.
 
     >>> get("sigmoid")(0.0)
     np.float64(0.5)
@@ -318,7 +326,8 @@ def _sigmoid_derivative(x):
 
 _register(Activation(
     name="sigmoid", label="Sigmoid",
-    latex=r"\sigma(x) = \frac{1}{1 + e^{-x}}", derivative_latex=r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
+    latex=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
+    derivative_latex=r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
     range=(0.0, 1.0), zero_centred=False, saturating="both", monotone=True, smooth=True,
     params={}, _value=_sigmoid, _derivative=_sigmoid_derivative,
 ))
@@ -342,7 +351,8 @@ def _tanh_derivative(x):
 
 _register(Activation(
     name="tanh", label="Tanh",
-    latex=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}", derivative_latex=r"\tanh'(x) = 1 - \tanh^2(x)",
+    latex=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+    derivative_latex=r"\tanh'(x) = 1 - \tanh^2(x)",
     range=(-1.0, 1.0), zero_centred=True, saturating="both", monotone=True, smooth=True,
     params={}, _value=_tanh, _derivative=_tanh_derivative,
 ))
@@ -351,7 +361,8 @@ _register(Activation(
 def _relu(x):
     r"""Rectified linear unit (Nair & Hinton, 2010; Glorot et al., 2011).
 
-    .. math:: \mathrm{ReLU}(x) = \max(0, x), \qquad \mathrm{ReLU}'(x) = 1 \text{ if } x > 0 \text{ else } 0
+    .. math:: \mathrm{ReLU}(x) = \max(0, x), \qquad
+              \mathrm{ReLU}'(x) = 1 \text{ if } x > 0 \text{ else } 0
 
     ReLU′(0) = 0, the left derivative (PyTorch's and JAX's convention).
 
@@ -362,7 +373,7 @@ def _relu(x):
 
 
 def _relu_derivative(x):
-    return np.where(x > 0, 1.0, 0.0)
+    return (x > 0).astype(x.dtype)
 
 
 _register(Activation(
@@ -388,8 +399,6 @@ def _leaky_relu(x, alpha):
     >>> get("leaky_relu")([-1.0, 1.0])
     array([-0.01,  1.  ])
     """
-    # max + min rather than where(x > 0, x, alpha * x): at x = +inf with alpha = 0 that unused
-    # branch would compute 0 · inf = NaN.
     return np.maximum(x, 0) + alpha * np.minimum(x, 0)
 
 
@@ -431,7 +440,8 @@ def prelu_slope_gradient(x):
     Returns
     -------
     ndarray or NumPy scalar
-        Same shape; by the chain rule a shared α has gradient ``np.sum(dout * prelu_slope_gradient(x))``.
+        Same shape as ``x``. By the chain rule, a slope α shared by all elements has the gradient
+        ``np.sum(dout * prelu_slope_gradient(x))``.
 
     Examples
     --------
@@ -455,9 +465,9 @@ def _rrelu(x, lower, upper):
     Parameters
     ----------
     lower, upper : float
-        Bounds l ≤ u of the training slopes (defaults 1/8 and 1/3). Xu et al. draw the divisor 1/a
-        from U(3, 8); this module and PyTorch draw the slope a from U(l, u) and evaluate with (l + u)/2.
-        RReLU′(0) = (l + u)/2, the left derivative.
+        Bounds l ≤ u of the training slopes (defaults 1/8 and 1/3). RReLU′(0) = (l + u)/2, the left
+        derivative. Xu et al. divide by a ~ U(3, 8), so their slopes 1/a also lie in [1/8, 1/3], but
+        evaluate with the slope 2/(3 + 8); PyTorch, like this module, uses the mean slope (l + u)/2.
 
     See Also
     --------
@@ -511,7 +521,7 @@ def rrelu_train(x, rng, lower=1 / 8, upper=1 / 3):
     (True, np.float64(2.0))
     """
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator such as np.random.default_rng(0), got {rng!r}")
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}")
     REGISTRY["rrelu"].with_params(lower=lower, upper=upper)  # raises for invalid bounds
     array, dtype = _as_float(x)
     slopes = rng.uniform(lower, upper, size=array.shape)
@@ -520,7 +530,7 @@ def rrelu_train(x, rng, lower=1 / 8, upper=1 / 3):
 
 
 def _elu(x, alpha):
-    r"""Exponential linear unit: identity for x > 0, saturating smoothly to −α below (Clevert et al., 2016).
+    r"""Exponential linear unit: x for x > 0, saturating smoothly to −α below (Clevert et al., 2016).
 
     .. math:: \mathrm{ELU}(x) = \max(0, x) + \min(0, \alpha (e^{x} - 1)), \qquad
               \mathrm{ELU}'(x) = 1 \text{ if } x > 0 \text{ else } \alpha e^{x}
@@ -578,16 +588,17 @@ def _selu_derivative(x):
 _register(Activation(
     name="selu", label="SELU",
     latex=r"\mathrm{SELU}(x) = \lambda \left(\max(0, x) + \min(0, \alpha (e^{x} - 1))\right)",
-    derivative_latex=r"\mathrm{SELU}'(x) = \lambda \text{ if } x > 0 \text{ else } \lambda \alpha e^{x}",
-    range=(-_SELU_SCALE * _SELU_ALPHA, math.inf), zero_centred=True, saturating="negative", monotone=True,
-    smooth=False, params={}, _value=_selu, _derivative=_selu_derivative,
+    derivative_latex=r"\mathrm{SELU}'(x) = \lambda \text{ if } x > 0 \text{ else } \lambda\alpha e^{x}",
+    range=(-_SELU_SCALE * _SELU_ALPHA, math.inf), zero_centred=True, saturating="negative",
+    monotone=True, smooth=False, params={}, _value=_selu, _derivative=_selu_derivative,
 ))
 
 
 def _celu(x, alpha):
     r"""Continuously differentiable ELU: C¹ for every α, unlike ELU (Barron, 2017).
 
-    .. math:: \mathrm{CELU}(x) = \max(0, x) + \min(0, \alpha (e^{x/\alpha} - 1)) = \alpha\, \mathrm{ELU}_1(x/\alpha)
+    .. math:: \mathrm{CELU}(x) = \max(0, x) + \min(0, \alpha (e^{x/\alpha} - 1))
+              = \alpha\, \mathrm{ELU}_1(x/\alpha)
 
     Parameters
     ----------
@@ -650,7 +661,7 @@ def _normal_pdf(x):
 
 
 def _gelu(x):
-    r"""Gaussian error linear unit, exact form: x weighted by the probability Φ(x) (Hendrycks & Gimpel, 2016).
+    r"""Gaussian error linear unit: x weighted by the probability Φ(x) (Hendrycks & Gimpel, 2016).
 
     .. math:: \mathrm{GELU}(x) = x\, \Phi(x), \qquad \mathrm{GELU}'(x) = \Phi(x) + x\, \varphi(x)
 
@@ -692,8 +703,8 @@ def _gelu_tanh(x):
     .. math:: \mathrm{GELU}_{\tanh}(x) = \frac{x}{2}\left(1 + \tanh u\right), \qquad
               u = \sqrt{2/\pi}\,(x + 0.044715\, x^3)
 
-    Evaluated as x σ(2u), the same function, as (1 + tanh u)/2 = σ(2u) and σ keeps the negative tail
-    accurate. The minimum is −0.17004 at x ≈ −0.75246.
+    Evaluated as x σ(2u), the same function since (1 + tanh u)/2 = σ(2u), because 1 + tanh u cancels
+    in the negative tail and σ does not. The minimum is −0.17004 at x ≈ −0.75246.
 
     >>> get("gelu_tanh")(1.0)
     np.float64(0.8411919906082768)
@@ -705,12 +716,16 @@ def _gelu_tanh_derivative(x):
     u = _gelu_tanh_argument(x)
     argument_slope = _GELU_TANH_SCALE * (1 + 3 * _GELU_TANH_CUBIC * x * x)
     # d/dx σ(2u) = 2u′ σ(2u) σ(−2u)
-    return special.expit(2 * u) + _times_vanishing(2 * argument_slope * x, special.expit(2 * u) * special.expit(-2 * u))
+    gate_slope = special.expit(2 * u) * special.expit(-2 * u)
+    return special.expit(2 * u) + _times_vanishing(2 * argument_slope * x, gate_slope)
 
 
 _register(Activation(
     name="gelu_tanh", label="GELU (tanh)",
-    latex=r"\mathrm{GELU}_{\tanh}(x) = \frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715\, x^3)\right)\right)",
+    latex=(
+        r"\mathrm{GELU}_{\tanh}(x) = \frac{x}{2}"
+        r"\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715\, x^3)\right)\right)"
+    ),
     derivative_latex=(
         r"\mathrm{GELU}_{\tanh}'(x) = \frac{1 + \tanh u}{2} + \frac{x}{2}(1 - \tanh^2 u)\sqrt{2/\pi}\,"
         r"(1 + 0.134145\, x^2), \quad u = \sqrt{2/\pi}\,(x + 0.044715\, x^3)"
@@ -723,7 +738,8 @@ _register(Activation(
 def _silu(x):
     r"""Sigmoid linear unit, also called swish (Hendrycks & Gimpel, 2016; Ramachandran et al., 2017).
 
-    .. math:: \mathrm{SiLU}(x) = x\, \sigma(x), \qquad \mathrm{SiLU}'(x) = \sigma(x)\,(1 + x\,(1 - \sigma(x)))
+    .. math:: \mathrm{SiLU}(x) = x\, \sigma(x), \qquad
+              \mathrm{SiLU}'(x) = \sigma(x)\,(1 + x\,(1 - \sigma(x)))
 
     ``get("swish")`` returns this activation (swish with β = 1). The minimum is −W(1/e) ≈ −0.27846 at
     x = −1 − W(1/e), with W the Lambert W function.
@@ -751,7 +767,8 @@ def _mish(x):
     r"""Mish, a self-gated smooth activation (Misra, 2020).
 
     .. math:: \mathrm{Mish}(x) = x \tanh(\mathrm{softplus}(x)), \qquad
-              \mathrm{Mish}'(x) = \tanh(\mathrm{softplus}(x)) + x\, \sigma(x) \operatorname{sech}^2(\mathrm{softplus}(x))
+              \mathrm{Mish}'(x) = \tanh(\mathrm{softplus}(x))
+              + x\, \sigma(x) \operatorname{sech}^2(\mathrm{softplus}(x))
 
     The minimum is −0.30884 at x ≈ −1.19243.
 

@@ -104,7 +104,8 @@ def check(exercise_id, reader_function):
 
 def _first_failure(exercise, reader_function, x):
     expected = exercise.reference(x)
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+    # Underflow to 0 is harmless (NumPy ignores it by default); overflow and invalid values are not.
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn"):
         warnings.simplefilter("always")
         try:
             got = reader_function(x.copy())
@@ -113,15 +114,17 @@ def _first_failure(exercise, reader_function, x):
     if exercise.warnings_fail and caught:
         return f"your function warned {caught[0].category.__name__}: {caught[0].message} (input {_show(x)})."
     try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return f"your function returned {type(got).__name__}, not numbers (input {_show(x)})."
-    if got.shape != expected.shape:
-        return f"your function returned shape {got.shape}, expected {expected.shape} (input {_show(x)})."
-    wrong = ~np.isclose(got, expected, rtol=exercise.rtol, atol=exercise.atol)
+        values = np.asarray(got)
+    except ValueError:  # e.g. a ragged list
+        values = np.asarray(None)
+    if values.dtype.kind not in "biuf":
+        return f"your function returned {type(got).__name__}, not real numbers (input {_show(x)})."
+    if values.shape != expected.shape:
+        return f"your function returned shape {values.shape}, expected {expected.shape} (input {_show(x)})."
+    wrong = ~np.isclose(values, expected, rtol=exercise.rtol, atol=exercise.atol)
     if wrong.any():
         i = np.unravel_index(np.argmax(wrong), wrong.shape)
-        return f"at x = {x[i]:.6g}, expected {expected[i]:.5g}, got {got[i]:.5g}."
+        return f"at x = {x[i]:.6g}, expected {expected[i]:.5g}, got {values[i]:.5g}."
     return None
 
 

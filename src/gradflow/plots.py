@@ -67,13 +67,12 @@ def save(fig, name):
     -------
     pathlib.Path
 
-    >>> import tempfile
+    >>> import tempfile, unittest.mock
     >>> fig, ax = plt.subplots()
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     os.environ[_FIGURES_ENV] = d
+    >>> with tempfile.TemporaryDirectory() as d, unittest.mock.patch.dict(os.environ, {_FIGURES_ENV: d}):
     ...     save(fig, "demo-figure").name
     'demo-figure.png'
-    >>> del os.environ[_FIGURES_ENV]; plt.close(fig)
+    >>> plt.close(fig)
     """
     if not isinstance(fig, mpl.figure.Figure):
         raise TypeError(f"save expects a matplotlib Figure, got {type(fig).__name__}")
