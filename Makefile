@@ -23,11 +23,13 @@ test: $(INSTALLED)
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab chapters/
 
-# Re-run every chapter in place and store its outputs (and its figures in figures/).
+# Re-run chapters from a fresh kernel, storing their outputs in place and their figures in figures/
+# (all of them, or e.g. `make execute CHAPTERS=chapters/sigmoid.ipynb`).
+CHAPTERS ?= chapters/*.ipynb
 execute: $(INSTALLED)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.store_widget_state=False --ExecutePreprocessor.record_timing=False \
-	  chapters/*.ipynb
+	  $(CHAPTERS)
 
 clean:
 	rm -rf _build

@@ -9,7 +9,9 @@ import pytest
 
 import gradflow
 
-MODULES = [importlib.import_module(f"gradflow.{m.name}") for m in pkgutil.iter_modules(gradflow.__path__)]
+MODULES = [
+    importlib.import_module(f"gradflow.{m.name}") for m in pkgutil.iter_modules(gradflow.__path__) if not m.name.startswith("_")
+]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[m.__name__ for m in MODULES])

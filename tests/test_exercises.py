@@ -82,3 +82,24 @@ def test_ragged_output_is_reported():
 
 def test_underflow_is_not_counted_as_a_warning():
     assert exercises.grade("stable-sigmoid", stable_sigmoid)  # exp(-1e4) underflows to 0, correctly
+
+
+def test_cases_with_a_generator_give_reference_and_reader_the_same_numbers(monkeypatch):
+    def noise(n, rng):
+        return rng.standard_normal(n)
+
+    exercise = exercises.Exercise("noise", "n standard normals", noise, ((3, np.random.default_rng(0)),))
+    monkeypatch.setitem(exercises.EXERCISES, "noise", exercise)
+    assert exercises.grade("noise", lambda n, rng: rng.standard_normal(n))
+    assert not exercises.grade("noise", lambda n, rng: np.random.default_rng(1).standard_normal(n))
+
+
+def test_a_custom_comparison_decides_and_explains(monkeypatch):
+    def same_variance(expected, got, args):
+        return None if abs(got.var() - expected.var()) < 0.1 else f"variance {got.var():.2f}, expected {expected.var():.2f}"
+
+    exercise = exercises.Exercise("spread", "any sample with variance 4", lambda rng: 2 * rng.standard_normal(10_000),
+                                  ((np.random.default_rng(0),),), compare=same_variance)
+    monkeypatch.setitem(exercises.EXERCISES, "spread", exercise)
+    assert exercises.grade("spread", lambda rng: -2 * rng.standard_normal(10_000))
+    assert exercises.grade("spread", lambda rng: rng.standard_normal(10_000)).message == "variance 1.00, expected 3.98"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradflow import activations
-from gradflow.init import _positive_float
+from gradflow._checks import positive_float
 from gradflow.nets import _check_cache
 
 # Where saturated_fraction looks for an activation's largest slope: wide enough for every
@@ -153,7 +153,7 @@ def saturated_fraction(cache, activation, tol=0.01):
     array([0.5])
     """
     phi = activations.get(activation) if isinstance(activation, str) else activation
-    threshold = _positive_float("tol", tol) * np.abs(phi.derivative(_SLOPE_GRID)).max()
+    threshold = positive_float("tol", tol) * np.abs(phi.derivative(_SLOPE_GRID)).max()
     return np.array([np.mean(np.abs(phi.derivative(layer.z)) < threshold) for layer in _checked(cache)[:-1]])
 
 
@@ -211,7 +211,7 @@ def update_ratios(net, cache, lr):
     >>> update_ratios(net, nets.backward(net, cache, [[1.0]]), lr=0.1)  # 0.1 * 5 / sqrt(2)
     array([0.35355339])
     """
-    lr = _positive_float("lr", lr)
+    lr = positive_float("lr", lr)
     _check_cache(net, _checked(cache, gradients=True), gradients=True)
     weight_norms = np.array([np.linalg.norm(W) for W in net.weights])
     with np.errstate(divide="ignore", invalid="ignore"):

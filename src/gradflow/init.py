@@ -15,39 +15,15 @@ name               variance of each entry      chosen so that
 A uniform distribution on [−r, r] has variance r²/3, so each ``*_uniform`` uses r = √(3 Var).
 """
 
-import numbers
-
 import numpy as np
 
-
-def _positive_int(name, value):
-    """Return ``value`` as an int, or raise ValueError saying what was given and what is allowed."""
-    # bool is a subclass of int, but ``n_in=True`` is always a mistake.
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
-    return int(value)
-
-
-def _positive_float(name, value):
-    """Return ``value`` as a float, or raise ValueError unless it is a finite number > 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _check_rng(rng):
-    """Raise TypeError unless ``rng`` is a ``numpy.random.Generator``."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator, got {type(rng).__name__}; "
-            "create one with rng = np.random.default_rng(seed)"
-        )
+from gradflow._checks import check_rng, positive_float, positive_int
 
 
 def _check_args(n_in, n_out, rng, dtype):
     """Validate the arguments every initializer shares; return ``(n_in, n_out, dtype)``."""
-    n_in, n_out = _positive_int("n_in", n_in), _positive_int("n_out", n_out)
-    _check_rng(rng)
+    n_in, n_out = positive_int("n_in", n_in), positive_int("n_out", n_out)
+    check_rng(rng)
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise ValueError(f"dtype must be a floating dtype such as np.float32 or np.float64, got {dtype}")
@@ -92,7 +68,7 @@ def normal(n_in, n_out, rng, std=1.0, dtype=np.float64):
     lecun_normal, xavier_normal, he_normal : σ chosen from the layer's fans.
     """
     n_in, n_out, dtype = _check_args(n_in, n_out, rng, dtype)
-    return _gaussian(n_in, n_out, rng, _positive_float("std", std), dtype)
+    return _gaussian(n_in, n_out, rng, positive_float("std", std), dtype)
 
 
 def lecun_normal(n_in, n_out, rng, dtype=np.float64):
@@ -233,7 +209,7 @@ def orthogonal(n_in, n_out, rng, gain=1.0, dtype=np.float64):
     True
     """
     n_in, n_out, dtype = _check_args(n_in, n_out, rng, dtype)
-    gain = _positive_float("gain", gain)
+    gain = positive_float("gain", gain)
     tall = n_out >= n_in
     A = rng.standard_normal((n_out, n_in) if tall else (n_in, n_out))
     Q, R = np.linalg.qr(A)

@@ -24,7 +24,7 @@ import numpy as np
 
 from gradflow import activations
 from gradflow import init as initializers
-from gradflow.init import _check_rng, _positive_float, _positive_int
+from gradflow._checks import check_finite, check_rng, positive_float, positive_int
 
 
 def _as_activation(spec):
@@ -167,8 +167,8 @@ def mlp(widths, activation, rng, init="he_normal", output="identity", bias=0.0, 
     """
     if np.ndim(widths) != 1 or len(widths) < 2:
         raise ValueError(f"widths must list at least two layer sizes [n_in, ..., n_out], got {widths!r}")
-    widths = [_positive_int(f"widths[{i}]", width) for i, width in enumerate(widths)]
-    _check_rng(rng)
+    widths = [positive_int(f"widths[{i}]", width) for i, width in enumerate(widths)]
+    check_rng(rng)
     draw = initializers.get(init) if isinstance(init, str) else init
     activation = _as_activation(activation)
     output = activation if isinstance(output, str) and output == "same" else _as_activation(output)
@@ -188,12 +188,6 @@ def _layer_activations(net):
     return [net.activation] * (len(net.weights) - 1) + [net.output_activation]
 
 
-def _check_finite(name, array):
-    if not np.isfinite(array).all():
-        rows = np.flatnonzero(~np.isfinite(array).reshape(len(array), -1).all(axis=1))
-        raise ValueError(f"{name} contains NaN or inf (rows {rows[:5].tolist()}{' ...' if len(rows) > 5 else ''})")
-
-
 def _as_input(net, X):
     """X cast to the net's dtype, after checking it is a non-empty, finite (n_samples, n_in) batch."""
     X = np.asarray(X, dtype=net.dtype)
@@ -207,7 +201,7 @@ def _as_input(net, X):
         raise ValueError(f"layer 1 expects input with {n_in} features (X.shape[1]), got {X.shape[1]}")
     if X.shape[0] == 0:
         raise ValueError("X has no samples (X.shape[0] == 0)")
-    _check_finite("X", X)
+    check_finite("X", X)
     return X
 
 
@@ -323,7 +317,7 @@ def _as_targets(y, shape, dtype):
     if y.shape != shape:
         hint = "; use y.reshape(-1, 1) for a single output" if y.shape == shape[:1] and shape[1] == 1 else ""
         raise ValueError(f"y must have the output's shape {shape}, got {y.shape}{hint}")
-    _check_finite("y", y)
+    check_finite("y", y)
     return y
 
 
@@ -443,7 +437,7 @@ def sgd_step(net, cache, lr):
     >>> net.weights[0]
     array([[0.]])
     """
-    lr = _positive_float("lr", lr)
+    lr = positive_float("lr", lr)
     _check_cache(net, cache, gradients=True)
     for W, b, layer in zip(net.weights, net.biases, cache):
         # lr is a Python float, which NumPy 2 does not let up-cast a float32 array.
@@ -495,9 +489,9 @@ def train(net, X, y, *, rng, loss="mse", lr=0.1, epochs=10, batch_size=32, callb
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; valid names: {', '.join(LOSSES)}")
-    _check_rng(rng)
-    lr = _positive_float("lr", lr)
-    epochs, batch_size = _positive_int("epochs", epochs), _positive_int("batch_size", batch_size)
+    check_rng(rng)
+    lr = positive_float("lr", lr)
+    epochs, batch_size = positive_int("epochs", epochs), positive_int("batch_size", batch_size)
     X = _as_input(net, X)
     n, n_out = len(X), net.widths[-1]
     # Check all targets before the first step, not when a bad one comes up mid-epoch.
@@ -592,9 +586,9 @@ def sgd_path(A, y, w0, lr):
             f"sgd_path expects A of shape (n_steps, n_weights), y of shape (n_steps,) and w0 of shape "
             f"(n_weights,); got {A.shape}, {y.shape} and {w0.shape}"
         )
-    _check_finite("A", A)
-    _check_finite("y", y)
-    lr = _positive_float("lr", lr)
+    check_finite("A", A)
+    check_finite("y", y)
+    lr = positive_float("lr", lr)
     path = np.empty((len(A) + 1, len(w0)))
     path[0] = w0
     # Sequential by nature: each step needs the weights the previous one produced.
