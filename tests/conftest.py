@@ -1,27 +1,50 @@
-"""Test-session set-up shared by the unit, notebook, figure and book tests.
+"""Test-session set-up shared by the unit, notebook, figure, widget, book and browser tests.
 
-``make test`` runs one pytest session over ``tests/`` and ``chapters/`` (nbval). Figures that the
-chapters save while nbval executes them go to a temporary folder (never the committed ``figures/``),
-and the figure comparison runs after the notebooks so that it can reuse them.
+``make test`` runs one pytest session over ``tests/`` and ``chapters/``. nbval executes and compares
+every chapter; the figure and live-widget tests execute the chapters once more in a kernel of their
+own (:func:`executed_chapters`), and the book and browser tests share one build (:func:`html`).
+Figures written while the tests run go to temporary folders, never to the committed ``figures/``.
 """
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
-# Test modules that use the executed chapters run after them, in this order.
-_AFTER_CHAPTERS = ("test_figures.py", "test_book.py")
-_nbval_chapters = pytest.StashKey[set]()
+# Slow modules run last, in this order, after the unit tests and nbval's notebooks.
+_LAST = ("test_figures.py", "test_live_figures.py", "test_book.py", "test_browser.py")
+
+# Run in each chapter's kernel after the chapter: move every control of every live figure and report
+# whether the live image changed and equals the static twin's frame for the new setting.
+_PROBE = """
+import json as _json
+from gradflow.widgets import InteractiveFigure as _InteractiveFigure
+_report = []
+for _live in [v for v in Out.values() if isinstance(v, _InteractiveFigure)]:
+    for _name, _control in _live.controls.items():
+        _before, _old = _live.image.value, _control.value
+        _new = next(v for v in _live.values[_name] if v != _old)
+        _control.value = _new
+        _key = tuple(_new if n == _name else _live.defaults[n] for n in _live.values)
+        _report.append({"figure": repr(_live), "control": _name, "changed": _live.image.value != _before,
+                        "matches_twin": _live.image.value == _live.frames[_key]})
+        _control.value = _old
+print(_json.dumps(_report))
+"""
 
 
 def pytest_configure(config):
-    # Set before any kernel starts, so that the chapters nbval executes inherit it.
-    os.environ["GRADFLOW_FIGURES"] = tempfile.mkdtemp(prefix="gradflow-figures-")
+    # Set before any kernel starts, so that the chapters nbval executes save their figures there.
+    os.environ["GRADFLOW_FIGURES"] = tempfile.mkdtemp(prefix="gradflow-nbval-figures-")
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -29,13 +52,36 @@ def pytest_collection_modifyitems(session, config, items):
         name = item.path.name
         if name.endswith(".ipynb"):
             return 1
-        return 2 + _AFTER_CHAPTERS.index(name) if name in _AFTER_CHAPTERS else 0
+        return 2 + _LAST.index(name) if name in _LAST else 0
 
     items.sort(key=rank)  # stable, so each module keeps its own order
-    config.stash[_nbval_chapters] = {item.path for item in items if item.path.suffix == ".ipynb"}
 
 
 @pytest.fixture(scope="session")
-def nbval_chapters(request):
-    """The chapters that nbval executes in this session, before any test that uses this fixture."""
-    return request.config.stash.get(_nbval_chapters, set())
+def executed_chapters(tmp_path_factory):
+    """Execute every chapter in a fresh kernel; return the folder of its figures and the widget probes.
+
+    Returns ``(figures_folder, {chapter_stem: probe_report})``.
+    """
+    figures = tmp_path_factory.mktemp("figures")
+    os.environ["GRADFLOW_FIGURES"] = str(figures)  # inherited by the kernels started below
+    probes = {}
+    for chapter in CHAPTERS:
+        notebook = nbformat.read(chapter, as_version=4)
+        notebook.cells.append(nbformat.v4.new_code_cell(_PROBE))
+        NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(chapter.parent)}}).execute()
+        probes[chapter.stem] = json.loads(notebook.cells[-1].outputs[0]["text"])
+    return figures, probes
+
+
+@pytest.fixture(scope="session")
+def html(tmp_path_factory):
+    """The book built from the stored outputs with warnings as errors; returns the HTML folder."""
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    build = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        capture_output=True, text=True,
+    )
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    return out / "_build" / "html"

@@ -5,29 +5,18 @@ byte-for-byte reproducible with the pinned libraries; the comparison allows an R
 ``TOLERANCE`` grey levels (of 255) for rounding differences between CPUs, far below any visible change.
 """
 
-import os
-from pathlib import Path
-
-import nbformat
 import pytest
 from matplotlib.testing.compare import compare_images
-from nbclient import NotebookClient
 
-from conftest import CHAPTERS, ROOT
+from conftest import ROOT
 
 TOLERANCE = 0.1
 COMMITTED = sorted((ROOT / "figures").glob("*.png"))
 
 
-@pytest.fixture(scope="session")
-def regenerated(nbval_chapters):
-    """Folder holding the figures of a fresh execution of every chapter."""
-    folder = Path(os.environ["GRADFLOW_FIGURES"])
-    for chapter in CHAPTERS:
-        if chapter not in nbval_chapters:
-            notebook = nbformat.read(chapter, as_version=4)
-            NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(chapter.parent)}}).execute()
-    return folder
+@pytest.fixture(scope="module")
+def regenerated(executed_chapters):
+    return executed_chapters[0]
 
 
 def test_the_book_has_figures():

@@ -67,12 +67,14 @@ class InteractiveFigure:
         One live control per parameter; setting ``.value`` redraws :attr:`image`.
     image : ipywidgets.Image
         The live figure as PNG.
+    values : dict[str, list]
+        For each parameter, the values the static twin precomputes.
     frames : dict[tuple, bytes]
         The static twin's PNG frames, keyed by the tuple of parameter values.
     """
 
     def __init__(self, plot, values, alt, dpi):
-        self._plot, self._values, self._dpi = plot, values, dpi
+        self._plot, self.values, self._dpi = plot, values, dpi
         self.defaults = _defaults(plot, values)
         self.frames = {
             combo: self._render(dict(zip(values, combo))) for combo in itertools.product(*values.values())
@@ -96,19 +98,19 @@ class InteractiveFigure:
     def static_html(self):
         """The no-kernel twin: an ``<img>``, one range slider per parameter, and the frames."""
         uris = {
-            ",".join(str(values.index(v)) for values, v in zip(self._values.values(), combo)):
+            ",".join(str(values.index(v)) for values, v in zip(self.values.values(), combo)):
             "data:image/png;base64," + base64.b64encode(png).decode("ascii")
             for combo, png in self.frames.items()
         }
         frames_json = json.dumps(uris, sort_keys=True)
         element_id = "gradflow-" + hashlib.sha256(frames_json.encode()).hexdigest()[:16]
-        first = uris[",".join(str(v.index(self.defaults[k])) for k, v in self._values.items())]
+        first = uris[",".join(str(v.index(self.defaults[k])) for k, v in self.values.items())]
         sliders = "".join(
             f'<label class="gradflow-control">{escape(name)} = <output>{escape(_label(self.defaults[name]))}</output> '
             f'<input type="range" min="0" max="{len(options) - 1}" step="1" '
             f'value="{options.index(self.defaults[name])}" aria-label="{escape(name)}" '
             f"data-values='{escape(json.dumps([_label(v) for v in options]))}'></label> "
-            for name, options in self._values.items()
+            for name, options in self.values.items()
         )
         return (
             f'<figure class="gradflow-twin" id="{element_id}">'
@@ -125,7 +127,7 @@ class InteractiveFigure:
         return bundle
 
     def __repr__(self):
-        controls = ", ".join(f"{name}={options!r}" for name, options in self._values.items())
+        controls = ", ".join(f"{name}={options!r}" for name, options in self.values.items())
         return f"<interactive figure {self._plot.__name__}({controls}): {len(self.frames)} frames>"
 
 
