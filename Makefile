@@ -20,8 +20,9 @@ book: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/pytest
 
+# Jupyter refuses to run as root unless told to (containers, CI machines).
 lab: $(INSTALLED)
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) chapters/
 
 # Re-run chapters from a fresh kernel, storing their outputs in place and their figures in figures/
 # (all of them, or e.g. `make execute CHAPTERS=chapters/sigmoid.ipynb`).
