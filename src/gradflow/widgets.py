@@ -84,7 +84,9 @@ class InteractiveFigure:
         self.controls = {name: _control(name, options, self.defaults[name]) for name, options in values.items()}
         for control in self.controls.values():
             control.observe(self._redraw, names="value")
-        self.widget = ipywidgets.VBox([ipywidgets.HBox(list(self.controls.values())), self.image])
+        # flex-start keeps the image at its own size instead of stretching it to the cell's width.
+        self.widget = ipywidgets.VBox([ipywidgets.HBox(list(self.controls.values())), self.image],
+                                      layout=ipywidgets.Layout(align_items="flex-start"))
 
     def _render(self, params):
         fig = self._plot(**params)
