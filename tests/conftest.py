@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -65,12 +66,16 @@ def executed_chapters(tmp_path_factory):
     """
     figures = tmp_path_factory.mktemp("figures")
     os.environ["GRADFLOW_FIGURES"] = str(figures)  # inherited by the kernels started below
-    probes = {}
-    for chapter in CHAPTERS:
+
+    def run(chapter):
         notebook = nbformat.read(chapter, as_version=4)
         notebook.cells.append(nbformat.v4.new_code_cell(_PROBE))
         NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(chapter.parent)}}).execute()
-        probes[chapter.stem] = json.loads(notebook.cells[-1].outputs[0]["text"])
+        return chapter.stem, json.loads(notebook.cells[-1].outputs[0]["text"])
+
+    # One kernel per core: the chapters are independent and each kernel is single-threaded.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        probes = dict(pool.map(run, CHAPTERS))
     return figures, probes
 
 
