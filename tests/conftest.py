@@ -6,6 +6,7 @@ own (:func:`executed_chapters`), and the book and browser tests share one build 
 Figures written while the tests run go to temporary folders, never to the committed ``figures/``.
 """
 
+import asyncio
 import json
 import os
 import subprocess
@@ -70,7 +71,8 @@ def executed_chapters(tmp_path_factory):
     def run(chapter):
         notebook = nbformat.read(chapter, as_version=4)
         notebook.cells.append(nbformat.v4.new_code_cell(_PROBE))
-        NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(chapter.parent)}}).execute()
+        client = NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(chapter.parent)}})
+        asyncio.run(client.async_execute())  # an event loop of its own, closed afterwards
         return chapter.stem, json.loads(notebook.cells[-1].outputs[0]["text"])
 
     # One kernel per core: the chapters are independent and each kernel is single-threaded.
