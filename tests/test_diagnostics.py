@@ -254,3 +254,84 @@ def test_docstring_examples_run():
     results = doctest.testmod(diagnostics)
     assert results.attempted > 0
     assert results.failed == 0
+
+
+# --- dead_units and born_dead (dataset-level definitions) -------------------------------------------
+
+
+def test_dead_units_marks_exactly_the_units_never_positive_on_the_data():
+    # Same net as above: on [-1, 1]² units 1 (always -1) and 3 (x2 - 3) are dead, 0 and 2 are not.
+    net = relu_net([[1, 1], [0, 0], [1, 0], [0, 1]], [0, -1, 5, -3])
+    (mask,) = diagnostics.dead_units(net, inputs_in_unit_square())
+    assert mask.tolist() == [False, True, False, True]
+
+
+def test_dead_units_agrees_with_dead_fraction_of_the_forward_cache():
+    net = nets.mlp([3, 6, 5, 2], "relu", np.random.default_rng(1), bias=-0.3)
+    X = np.random.default_rng(2).normal(size=(40, 3))
+    fractions = [mask.mean() for mask in diagnostics.dead_units(net, X)]
+    np.testing.assert_array_equal(fractions, dead_fraction(forward(net, X)[1]))
+
+
+def test_dead_units_all_dead_and_none_dead():
+    X = inputs_in_unit_square()
+    (all_dead,) = diagnostics.dead_units(relu_net(np.ones((3, 2)), [-2.0, -3.0, -2.0]), X)  # x1 + x2 ≤ 2
+    (none_dead,) = diagnostics.dead_units(relu_net(np.ones((3, 2)), [2.5, 3.0, 4.0]), X)
+    assert all_dead.all() and not none_dead.any()
+
+
+def test_dead_units_counts_a_unit_at_exactly_zero_as_dead():
+    # z = 0 on every example: ReLU outputs 0 and passes the gradient φ'(0) = 0, so it is dead.
+    (mask,) = diagnostics.dead_units(relu_net([[0.0, 0.0]], [0.0]), inputs_in_unit_square())
+    assert mask.tolist() == [True]
+
+
+def test_dead_units_of_a_net_without_hidden_layer_is_empty():
+    net = MLP([np.ones((1, 2))], [np.zeros(1)], "relu", "identity")
+    assert diagnostics.dead_units(net, inputs_in_unit_square()) == []
+
+
+def test_dead_units_and_born_dead_reject_empty_data():
+    net = relu_net(np.ones((2, 2)), [0.0, 0.0])
+    with pytest.raises(ValueError, match="no samples"):
+        diagnostics.dead_units(net, np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="no samples"):
+        diagnostics.born_dead(net, np.zeros((0, 2)))
+
+
+def test_dead_units_and_born_dead_reject_inputs_of_the_wrong_shape():
+    net = relu_net(np.ones((2, 2)), [0.0, 0.0])
+    with pytest.raises(ValueError, match="expects input with 2 features"):
+        diagnostics.dead_units(net, np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="must be 2-D"):
+        diagnostics.born_dead(net, np.zeros(5))
+
+
+def test_born_dead_needs_two_examples():
+    with pytest.raises(ValueError, match="at least two examples"):
+        diagnostics.born_dead(relu_net(np.ones((2, 2)), [0.0, 0.0]), np.zeros((1, 2)))
+
+
+def test_born_dead_when_one_hidden_layer_is_entirely_dead():
+    # Layer 1 is alive, layer 2 has every unit dead on the data: the output is the output bias.
+    net = MLP(
+        [np.eye(2), -np.ones((3, 2)), np.ones((1, 3))],
+        [np.zeros(2), np.zeros(3), np.array([0.7])],
+        "relu",
+        "identity",
+    )
+    X = inputs_in_unit_square()
+    assert [m.all() for m in diagnostics.dead_units(net, X)] == [False, True]
+    assert diagnostics.born_dead(net, X)
+    np.testing.assert_array_equal(net(X), 0.7)
+
+
+def test_a_net_with_some_dead_units_is_not_born_dead():
+    net = relu_net([[1, 1], [0, 0], [1, 0], [0, 1]], [0, -1, 5, -3])
+    assert not diagnostics.born_dead(net, inputs_in_unit_square())
+
+
+def test_a_leaky_relu_net_is_not_born_dead_even_with_negative_pre_activations():
+    net = MLP([-np.ones((3, 2)), np.ones((1, 3))], [np.full(3, -5.0), np.zeros(1)], "leaky_relu", "identity")
+    X = inputs_in_unit_square()
+    assert diagnostics.dead_units(net, X)[0].all() and not diagnostics.born_dead(net, X)

@@ -103,3 +103,22 @@ def test_a_custom_comparison_decides_and_explains(monkeypatch):
     monkeypatch.setitem(exercises.EXERCISES, "spread", exercise)
     assert exercises.grade("spread", lambda rng: -2 * rng.standard_normal(10_000))
     assert exercises.grade("spread", lambda rng: rng.standard_normal(10_000)).message == "variance 1.00, expected 3.98"
+
+
+def _loop_dead_fraction(weights, biases, X, criterion=np.all):
+    """An independent dead-fraction: a plain loop over the hidden layers of a ReLU MLP."""
+    a, fractions = np.asarray(X, dtype=float), []
+    for W, b in zip(weights[:-1], biases[:-1]):
+        z = a @ W.T + b
+        fractions.append(np.mean(criterion(z <= 0, axis=0)))
+        a = np.maximum(z, 0)
+    return np.array(fractions)
+
+
+def test_dead_fraction_exercise_accepts_an_independent_implementation():
+    assert exercises.grade("dead-fraction", _loop_dead_fraction)
+
+
+def test_dead_fraction_exercise_names_the_layer_of_a_unit_dead_on_some_sample_only():
+    verdict = exercises.grade("dead-fraction", lambda w, b, X: _loop_dead_fraction(w, b, X, criterion=np.any))
+    assert not verdict and "layer 1: expected 0.5, got 1" in verdict.message

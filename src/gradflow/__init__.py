@@ -8,6 +8,6 @@ static no-kernel twin) and ``exercises`` (auto-checkers for the reader's code).
 
 __version__ = "0.1.0"
 
-from gradflow import activations, data, diagnostics, exercises, init, nets, plots, widgets
+from gradflow import activations, approximation, data, diagnostics, dying, ensembles, exercises, init, nets, plots, recurrent, remedies, theory, widgets
 
-__all__ = ["activations", "data", "diagnostics", "exercises", "init", "nets", "plots", "widgets"]
+__all__ = ["activations", "approximation", "data", "diagnostics", "dying", "ensembles", "exercises", "init", "nets", "plots", "recurrent", "remedies", "theory", "widgets"]

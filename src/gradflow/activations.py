@@ -751,7 +751,8 @@ def _silu(x):
 
 
 def _silu_derivative(x):
-    return special.expit(x) + _times_vanishing(x, special.expit(x) * special.expit(-x))
+    gate = special.expit(x)
+    return gate + _times_vanishing(x, gate * special.expit(-x))
 
 
 _register(Activation(

@@ -8,6 +8,10 @@ for the gradient quantities) and returns a NumPy array indexed like the cache: e
   the output layer's activation is usually linear, or folded into the loss, so "dead" and "saturated"
   say nothing there. A net with no hidden layer gives an empty array.
 
+Two functions take a net and a data set instead of a cache, because their definitions are about a
+whole data set: :func:`dead_units` (which units are dead on X) and :func:`born_dead` (whether the
+net's output is constant on X).
+
 Examples
 --------
 >>> from gradflow import nets
@@ -23,7 +27,7 @@ import numpy as np
 
 from gradflow import activations
 from gradflow._checks import positive_float
-from gradflow.nets import _check_cache
+from gradflow.nets import _check_cache, forward
 
 # Where saturated_fraction looks for an activation's largest slope: wide enough for every
 # activation in the registry to have reached its tails, fine enough to land next to a kink.
@@ -179,7 +183,87 @@ def dead_fraction(cache):
     >>> dead_fraction(cache)
     array([0.5])
     """
-    return np.array([np.mean(np.all(layer.z <= 0, axis=0)) for layer in _checked(cache)[:-1]])
+    return np.array([np.mean(_dead_mask(layer)) for layer in _checked(cache)[:-1]])
+
+
+def _dead_mask(layer):
+    """Which units of a cached layer have z ≤ 0 on every sample of the batch."""
+    return np.all(layer.z <= 0, axis=0)
+
+
+def dead_units(net, X):
+    r"""Which hidden units are dead on the data set X: their pre-activation is never positive on it.
+
+    .. math:: \mathrm{dead}^{(l)}_j \iff z^{(l)}_{ij} \le 0 \ \text{for every example } x_i \in X
+
+    A dead ReLU unit outputs 0 on every example, so its incoming weights and its bias get no gradient
+    from X and stay as they are: gradient descent on X cannot revive it (only a change in the layers
+    below can). ``[m.mean() for m in dead_units(net, X)]`` equals ``dead_fraction(forward(net, X)[1])``.
+
+    Parameters
+    ----------
+    net : MLP
+    X : array_like, shape (n_samples, n_in)
+        At least one example ("dead on no data" would hold vacuously and mean nothing).
+
+    Returns
+    -------
+    list of ndarray of bool
+        One mask of shape (n_l,) per hidden layer, True where the unit is dead.
+
+    See Also
+    --------
+    dead_fraction : the same criterion as one fraction per layer, from a cache.
+    born_dead : whether the whole net is dead on X.
+
+    Examples
+    --------
+    >>> from gradflow import nets
+    >>> net = nets.MLP([np.array([[1.0], [-1.0]]), np.ones((1, 2))], [np.zeros(2), np.zeros(1)],
+    ...                "relu", "identity")
+    >>> dead_units(net, [[1.0], [2.0]])  # unit 2 sees -1, -2
+    [array([False,  True])]
+    """
+    return [_dead_mask(layer) for layer in forward(net, X)[1][:-1]]
+
+
+def born_dead(net, X):
+    r"""Whether the net's output is the same for every example of X: it computes a constant there.
+
+    .. math:: \mathrm{born\ dead} \iff f(x_i) = f(x_1) \ \text{for every } x_i \in X
+
+    Lu et al. (2019) call a ReLU net *born dead* when this holds at initialization over the whole
+    input domain. For ReLU nets it happens (with probability 1 for continuous random weights) exactly
+    when some hidden layer has **every** unit dead on X (:func:`dead_units`): that layer outputs the
+    same vector for all examples, so every layer above does too. Then no gradient reaches the layers
+    below it and training can only fit a constant. Equality is tested exactly: an all-dead layer makes
+    the later rows bit-identical, whereas a living net's outputs differ.
+
+    Parameters
+    ----------
+    net : MLP
+    X : array_like, shape (n_samples, n_in)
+        At least two examples (one output is always "constant").
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from gradflow import nets
+    >>> net = nets.MLP([np.array([[1.0], [-1.0]]), np.ones((1, 2))], [np.zeros(2), np.zeros(1)],
+    ...                "relu", "identity")
+    >>> born_dead(net, [[1.0], [2.0]]), born_dead(net, [[-1.0], [-2.0]]), born_dead(net, [[-1.0], [2.0]])
+    (False, False, False)
+    >>> net.biases[0][:] = -5.0  # now z ≤ 0 for every input in [-5, 5]: the hidden layer is dead
+    >>> born_dead(net, [[-1.0], [2.0], [3.0]])
+    True
+    """
+    if np.ndim(X) == 2 and np.shape(X)[0] == 1:
+        raise ValueError("born_dead needs at least two examples in X to tell whether the output is constant")
+    out = forward(net, X)[0]
+    return bool(np.all(out == out[0]))
 
 
 def update_ratios(net, cache, lr):
