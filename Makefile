@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test lab execute clean
+.PHONY: book test lab execute clean bench
 
 $(INSTALLED): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,3 +34,19 @@ execute: $(INSTALLED)
 
 clean:
 	rm -rf _build
+
+# Benchmarks (not part of `make test`): writes benchmarks/results.md. PyTorch, the training-step
+# benchmark's reference, is installed only into benchmarks/.venv; it is not a book dependency.
+BENCH_VENV := benchmarks/.venv
+BENCH_INSTALLED := $(BENCH_VENV)/.installed
+$(BENCH_INSTALLED): requirements.txt pyproject.toml
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet torch==2.13.0 \
+	  $$(grep -E '^(numpy|scipy|matplotlib|pillow|scikit-learn|ipywidgets)==' requirements.txt) -e .
+	touch $@
+
+bench: $(INSTALLED) $(BENCH_INSTALLED)
+	$(BENCH_VENV)/bin/python benchmarks/training_step.py
+	$(BIN)/python benchmarks/book_execution.py
+	$(BIN)/python benchmarks/book_build.py
+	@echo "Results in $(CURDIR)/benchmarks/results.md"
