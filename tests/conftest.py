@@ -47,6 +47,8 @@ print(_json.dumps(_report))
 def pytest_configure(config):
     # Set before any kernel starts, so that the chapters nbval executes save their figures there.
     os.environ["GRADFLOW_FIGURES"] = tempfile.mkdtemp(prefix="gradflow-nbval-figures-")
+    # Two kernels run at once on two cores: BLAS threads inside each would only fight over them.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def pytest_collection_modifyitems(session, config, items):
