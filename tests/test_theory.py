@@ -199,42 +199,11 @@ def test_docstring_examples_pass():
     assert results.attempted > 0 and results.failed == 0
 
 
-def tiny_ensemble():
+def test_random_ensemble_draws_each_net_at_its_own_scales():
     rng = np.random.default_rng(3)
-    weights, biases = theory._random_ensemble(np.array([1.5, 3.0]), np.array([0.1, 0.4]), [3, 4, 4, 5], rng)
-    X, labels = rng.standard_normal((6, 3)), np.array([0, 4, 2, 2, 1, 3])
-    return weights, biases, X, labels
-
-
-def test_ensemble_gradients_match_finite_differences():
-    weights, biases, X, labels = tiny_ensemble()
-    phi = activations.get("tanh")
-    _, grads_W, grads_b = theory._ensemble_gradients(weights, biases, phi, X, labels)
-    h = 1e-6
-    for params, grads in ((weights, grads_W), (biases, grads_b)):
-        for P, G in zip(params, grads):
-            for index in [(0,) + (0,) * (P.ndim - 1), (1,) + tuple(s - 1 for s in P.shape[1:])]:
-                saved = P[index]
-                P[index] = saved + h
-                up = theory._ensemble_gradients(weights, biases, phi, X, labels)[0][index[0]]
-                P[index] = saved - h
-                down = theory._ensemble_gradients(weights, biases, phi, X, labels)[0][index[0]]
-                P[index] = saved
-                numeric = (up - down) / (2 * h)
-                assert abs(numeric - G[index]) <= 1e-6 * max(abs(numeric), 1e-3)
-
-
-def test_ensemble_gradients_equal_those_of_the_single_net_code():
-    from gradflow import nets
-
-    weights, biases, X, labels = tiny_ensemble()
-    _, grads_W, grads_b = theory._ensemble_gradients(weights, biases, activations.get("tanh"), X, labels)
-    net = nets.MLP([W[1] for W in weights], [b[1] for b in biases], "tanh", "identity")
-    out, cache = nets.forward(net, X)
-    nets.backward(net, cache, nets.softmax_cross_entropy(out, labels)[1])
-    for layer, dW, db in zip(cache, grads_W, grads_b):
-        np.testing.assert_allclose(dW[1], layer.dW, rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(db[1], layer.db, rtol=1e-12, atol=1e-15)
+    weights, biases = theory._random_ensemble(np.array([1.0, 4.0]), np.array([0.0, 0.25]), [200, 300, 300], rng)
+    np.testing.assert_allclose(weights[1].var(axis=(1, 2)) * 300, [1.0, 4.0], rtol=0.05)
+    np.testing.assert_allclose(biases[1].var(axis=1), [0.0, 0.25], rtol=0.3, atol=1e-12)
 
 
 def test_trained_accuracy_learns_an_easy_task_and_fails_deep_in_the_ordered_phase():

@@ -59,8 +59,13 @@ def _unstack(weights, biases, template):
     ]
 
 
-def _forward(weights, biases, phi, A):
-    """Logits of every net and the (input, pre-activation) pairs backpropagation needs."""
+def stacked_forward(weights, biases, phi, A):
+    """Logits of every net and the (input, pre-activation) pairs backpropagation needs.
+
+    ``weights[l - 1]`` has shape (K, n_l, n_{l-1}), ``biases[l - 1]`` (K, n_l); ``A`` is (K, n, n_0), or
+    (1, n, n_0) for one batch shared by all nets; ``phi`` is the hidden layers' activation and the
+    output layer is linear. Works on raw stacked arrays, for callers that draw their own ensembles.
+    """
     cache = []
     for l, (W, b) in enumerate(zip(weights, biases)):
         Z = A @ W.transpose(0, 2, 1) + b[:, None, :]
@@ -120,11 +125,15 @@ def ensemble_gradients(mlps, X, labels):
         raise ValueError(f"per-net batches need X of shape ({K}, n, {n_in}) and labels ({K}, n); got {X.shape}, {labels.shape}")
     X = flat_X.reshape(X.shape) if per_net else np.broadcast_to(flat_X, (K, *flat_X.shape))
     labels = flat_labels.reshape(labels.shape) if per_net else np.broadcast_to(flat_labels, (K, len(flat_labels)))
-    return _gradients(weights, biases, phi, X, labels)
+    return stacked_gradients(weights, biases, phi, X, labels)
 
 
-def _gradients(weights, biases, phi, X, labels):
-    logits, cache = _forward(weights, biases, phi, X)
+def stacked_gradients(weights, biases, phi, X, labels):
+    """Softmax cross-entropy of each net (K,) and its gradients, for stacked arrays as in :func:`stacked_forward`.
+
+    ``X`` is (K, n, n_0) and ``labels`` (K, n); no input checks (see :func:`ensemble_gradients`).
+    """
+    logits, cache = stacked_forward(weights, biases, phi, X)
     K, n = labels.shape
     log_p = activations.log_softmax(logits, axis=-1)
     picked = np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0]
@@ -192,7 +201,7 @@ def train_ensemble(mlps, X, labels, *, rng, lr=0.1, epochs=10, batch_size=32):
         X_epoch, labels_epoch = X[order], labels[order]
         for start in range(0, n, batch_size):
             batch = slice(start, start + batch_size)
-            losses, dW, db = _gradients(weights, biases, phi, X_epoch[:, batch], labels_epoch[:, batch])
+            losses, dW, db = stacked_gradients(weights, biases, phi, X_epoch[:, batch], labels_epoch[:, batch])
             history[:, epoch] += losses * len(labels_epoch[0, batch])
             for W, b, gW, gb in zip(weights, biases, dW, db):
                 W -= lr * gW
@@ -222,5 +231,5 @@ def accuracies(mlps, X, labels):
     """
     weights, biases, phi = _stack(mlps)
     X, labels = _check_data(X, labels, weights[0].shape[2], weights[-1].shape[1])
-    logits, _ = _forward(weights, biases, phi, X.astype(weights[0].dtype)[None])
+    logits, _ = stacked_forward(weights, biases, phi, X.astype(weights[0].dtype)[None])
     return np.mean(logits.argmax(axis=-1) == labels, axis=1)

@@ -32,7 +32,7 @@ import numpy as np
 import threadpoolctl
 from scipy import optimize
 
-from gradflow import activations, init, nets
+from gradflow import activations, ensembles, init, nets
 from gradflow._checks import check_rng, positive_float, positive_int
 
 #: Gauss--Hermite nodes used unless a function is told otherwise.
@@ -500,35 +500,6 @@ def _random_ensemble(sigma_w2, sigma_b2, widths, rng):
     return weights, biases
 
 
-def _ensemble_forward(weights, biases, phi, X):
-    """Logits (G, n, n_out) of every net for the shared batch X, and the pre-activations of each layer."""
-    a, zs = X[None], []
-    for W, b in zip(weights, biases):
-        z = a @ W.transpose(0, 2, 1) + b[:, None, :]
-        zs.append(z)
-        a = phi(z)
-    return zs[-1], zs
-
-
-def _ensemble_gradients(weights, biases, phi, X, labels):
-    """Mean cross-entropy of each net (G,) and its gradients, by backpropagation through all nets at once."""
-    logits, zs = _ensemble_forward(weights, biases, phi, X)
-    log_p = activations.log_softmax(logits, axis=-1)
-    rows = np.arange(len(X))
-    loss = -log_p[:, rows, labels].mean(axis=1)
-    delta = np.exp(log_p)
-    delta[:, rows, labels] -= 1
-    delta /= len(X)
-    grads_W, grads_b = [None] * len(weights), [None] * len(weights)
-    for l in reversed(range(len(weights))):
-        a_in = phi(zs[l - 1]) if l > 0 else np.broadcast_to(X[None], (len(delta),) + X.shape)
-        grads_W[l] = delta.transpose(0, 2, 1) @ a_in
-        grads_b[l] = delta.sum(axis=1)
-        if l > 0:
-            delta = (delta @ weights[l]) * phi.derivative(zs[l - 1])
-    return loss, grads_W, grads_b
-
-
 def trained_accuracy(sigma_w2, sigma_b2, depth, data, rng, activation="tanh", width=32, epochs=2, lr=0.01,
                      batch_size=64):
     r"""Test accuracy after SGD training of random nets drawn at each :math:`(\sigma_w^2, \sigma_b^2)`: trainability.
@@ -589,9 +560,12 @@ def trained_accuracy(sigma_w2, sigma_b2, depth, data, rng, activation="tanh", wi
             order = rng.permutation(len(X_train))
             for start in range(0, len(order), batch_size):
                 batch = order[start : start + batch_size]
-                _, grads_W, grads_b = _ensemble_gradients(weights, biases, phi, X_train[batch], y_train[batch])
+                X_batch, y_batch = X_train[batch], y_train[batch]
+                _, grads_W, grads_b = ensembles.stacked_gradients(
+                    weights, biases, phi, np.broadcast_to(X_batch, (len(sigma_w2), *X_batch.shape)),
+                    np.broadcast_to(y_batch, (len(sigma_w2), len(y_batch))))
                 for W, b, dW, db in zip(weights, biases, grads_W, grads_b):
                     W -= lr * dW
                     b -= lr * db
-        logits, _ = _ensemble_forward(weights, biases, phi, X_test)
+        logits, _ = ensembles.stacked_forward(weights, biases, phi, X_test[None])
     return np.mean(logits.argmax(axis=-1) == y_test, axis=1)
