@@ -347,3 +347,13 @@ def test_softmax_jacobian_of_a_vector_matches_finite_differences():
     np.testing.assert_allclose(activations.softmax_jacobian(x), np.stack(columns, axis=1), atol=1e-9)
     with pytest.raises(ValueError, match="1-D"):
         activations.softmax_jacobian(np.zeros((2, 2)))
+
+
+def test_resolve_accepts_names_aliases_and_activations_and_rejects_other_things():
+    silu = activations.get("silu")
+    assert activations.resolve("silu") is silu and activations.resolve("swish") is silu
+    assert activations.resolve(silu) is silu
+    with pytest.raises(TypeError, match="registry name such as 'relu' or an Activation, got 3"):
+        activations.resolve(3)
+    with pytest.raises(ValueError, match="unknown activation 'relu6'"):
+        activations.resolve("relu6")

@@ -210,6 +210,21 @@ def get(name, **params):
     return activation.with_params(**params) if params else activation
 
 
+def resolve(spec):
+    """The activation that ``spec`` names: a registry name or alias is looked up, an Activation is returned as is.
+
+    Functions that take an ``activation`` argument call this, so that they accept both forms.
+
+    >>> resolve("swish") is resolve(get("silu"))
+    True
+    """
+    if isinstance(spec, str):
+        return get(spec)
+    if callable(spec) and callable(getattr(spec, "derivative", None)):
+        return spec
+    raise TypeError(f"activation must be a registry name such as 'relu' or an Activation, got {spec!r}")
+
+
 def _as_float(x):
     """``x`` as a floating array to compute with, and the dtype the result should have."""
     array = np.asarray(x)

@@ -27,15 +27,6 @@ from gradflow import init as initializers
 from gradflow._checks import check_finite, check_rng, positive_float, positive_int
 
 
-def _as_activation(spec):
-    """An activation from a registry name, or the given Activation unchanged."""
-    if isinstance(spec, str):
-        return activations.get(spec)
-    if callable(spec) and callable(getattr(spec, "derivative", None)):
-        return spec
-    raise TypeError(f"activation must be a registry name such as 'relu' or an Activation, got {spec!r}")
-
-
 def _describe(activation):
     params = ", ".join(f"{key}={value}" for key, value in activation.params.items())
     return f"{activation.name}({params})" if params else activation.name
@@ -82,8 +73,8 @@ class MLP:
     output_activation: activations.Activation | str
 
     def __post_init__(self):
-        self.activation = _as_activation(self.activation)
-        self.output_activation = _as_activation(self.output_activation)
+        self.activation = activations.resolve(self.activation)
+        self.output_activation = activations.resolve(self.output_activation)
         if len(self.weights) == 0 or len(self.weights) != len(self.biases):
             raise ValueError(
                 f"an MLP needs one bias per weight matrix and at least one layer, "
@@ -170,8 +161,8 @@ def mlp(widths, activation, rng, init="he_normal", output="identity", bias=0.0, 
     widths = [positive_int(f"widths[{i}]", width) for i, width in enumerate(widths)]
     check_rng(rng)
     draw = initializers.get(init) if isinstance(init, str) else init
-    activation = _as_activation(activation)
-    output = activation if isinstance(output, str) and output == "same" else _as_activation(output)
+    activation = activations.resolve(activation)
+    output = activation if isinstance(output, str) and output == "same" else activations.resolve(output)
     if isinstance(bias, bool) or not isinstance(bias, numbers.Real) or not np.isfinite(bias):
         raise ValueError(f"bias must be a finite number, got {bias!r}")
     weights = []

@@ -55,14 +55,6 @@ def _n_points(n_points):
     return n_points
 
 
-def _activation(spec):
-    if isinstance(spec, str):
-        return activations.get(spec)
-    if callable(spec) and callable(getattr(spec, "derivative", None)):
-        return spec
-    raise TypeError(f"activation must be a registry name such as 'tanh' or an Activation, got {spec!r}")
-
-
 def _real(name, value, low, high=None):
     """``value`` as a float, or ValueError unless it is a finite real number in [low, high]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
@@ -144,7 +136,7 @@ def length_map(q, sigma_w2, sigma_b2, activation="tanh", n_points=N_POINTS):
     1.0
     """
     sigma_w2, sigma_b2 = _variances(sigma_w2, sigma_b2)
-    phi = _activation(activation)
+    phi = activations.resolve(activation)
     return sigma_w2 * gaussian_expectation(lambda x: phi(x) ** 2, q, n_points) + sigma_b2
 
 
@@ -185,7 +177,7 @@ def fixed_point(sigma_w2, sigma_b2, activation="tanh", q0=1.0, n_points=N_POINTS
     """
     sigma_w2, sigma_b2 = _variances(sigma_w2, sigma_b2)
     q0 = positive_float("q0", q0)
-    phi = _activation(activation)
+    phi = activations.resolve(activation)
     n_points = _n_points(n_points)
 
     def gap(q):
@@ -233,7 +225,7 @@ def chi1(sigma_w2, sigma_b2, activation="tanh", n_points=N_POINTS):
     >>> round(chi1(1.0, 0.0, "tanh"), 6), round(chi1(1.5, 0.3, "relu"), 6)
     (1.0, 0.75)
     """
-    phi = _activation(activation)
+    phi = activations.resolve(activation)
     q = fixed_point(sigma_w2, sigma_b2, phi, n_points=n_points)
     if np.isinf(q):
         return np.inf
@@ -252,7 +244,7 @@ def _pair_expectation(f, g, q, c, n_points):
 
 def _correlation_args(sigma_w2, sigma_b2, activation, q, n_points):
     sigma_w2, sigma_b2 = _variances(sigma_w2, sigma_b2)
-    phi = _activation(activation)
+    phi = activations.resolve(activation)
     n_points = _n_points(n_points)
     if q is None:
         q = fixed_point(sigma_w2, sigma_b2, phi, n_points=n_points)
@@ -316,7 +308,7 @@ def correlation_fixed_point(sigma_w2, sigma_b2, activation="tanh", n_points=N_PO
     (1.0, 0.0)
     """
     sigma_w2, sigma_b2 = _variances(sigma_w2, sigma_b2)
-    phi = _activation(activation)
+    phi = activations.resolve(activation)
     # Within rounding of 1 counts as critical: there c = 1 is (marginally) stable.
     if chi1(sigma_w2, sigma_b2, phi, n_points) <= 1 + 1e-12:
         return 1.0
@@ -348,7 +340,7 @@ def correlation_depth_scale(sigma_w2, sigma_b2, activation="tanh", n_points=N_PO
     0.7213
     """
     sigma_w2, sigma_b2 = _variances(sigma_w2, sigma_b2)
-    phi = _activation(activation)
+    phi = activations.resolve(activation)
     c = correlation_fixed_point(sigma_w2, sigma_b2, phi, n_points)
     if c == 1.0:
         slope = chi1(sigma_w2, sigma_b2, phi, n_points)
@@ -383,7 +375,7 @@ def critical_sigma_w2(sigma_b2, activation="tanh", n_points=N_POINTS):
     (1.0, 2.0)
     """
     sigma_b2 = _real("sigma_b2", sigma_b2, low=0.0)
-    phi = _activation(activation)
+    phi = activations.resolve(activation)
     n_points = _n_points(n_points)
 
     def gap(sigma_w2):
@@ -438,7 +430,7 @@ def propagate(q0, c0, depth, sigma_w2, sigma_b2, activation="tanh", n_points=N_P
     c0 = _real("c0", c0, -1.0, 1.0)
     depth = positive_int("depth", depth)
     sigma_w2, sigma_b2 = _variances(sigma_w2, sigma_b2)
-    phi = _activation(activation)
+    phi = activations.resolve(activation)
     n_points = _n_points(n_points)
     q, c = np.empty(depth + 1), np.empty(depth + 1)
     q[0], c[0] = q0, c0
@@ -487,7 +479,7 @@ def random_mlp(widths, sigma_w2, sigma_b2, activation, rng, orthogonal=False):
             return init.orthogonal(n_in, n_out, rng, gain=np.sqrt(sigma_w2), dtype=dtype)
         return init.normal(n_in, n_out, rng, std=np.sqrt(sigma_w2 / n_in), dtype=dtype)
 
-    net = nets.mlp(widths, _activation(activation), rng, init=draw, output="same")
+    net = nets.mlp(widths, activations.resolve(activation), rng, init=draw, output="same")
     net.biases = [np.sqrt(sigma_b2) * rng.standard_normal(n) for n in net.widths[1:]]
     return net
 
@@ -547,7 +539,7 @@ def trained_accuracy(sigma_w2, sigma_b2, depth, data, rng, activation="tanh", wi
     depth, width = positive_int("depth", depth), positive_int("width", width)
     epochs, batch_size, lr = positive_int("epochs", epochs), positive_int("batch_size", batch_size), positive_float("lr", lr)
     check_rng(rng)
-    phi = _activation(activation)
+    phi = activations.resolve(activation)
     if not isinstance(data, tuple) or len(data) != 4:
         raise ValueError("data must be the tuple (X_train, y_train, X_test, y_test)")
     X_train, y_train, X_test, y_test = (np.asarray(part) for part in data)
