@@ -3,7 +3,8 @@
 nbval compares only outputs that were saved, so a notebook saved without outputs would pass it
 vacuously. Every code cell must have been executed in order from a fresh kernel and have stored
 output; no stored output may be an error or stderr; no widget state may be saved (it would make the
-HTML load widget code from a CDN). Each check is also tried on a broken notebook, to show it can fail.
+HTML load widget code from a CDN); and live figures, whose output is deterministic, are compared rather
+than tagged nbval-ignore-output. Each check is also tried on a broken notebook, to show it can fail.
 """
 
 import os
@@ -29,6 +30,11 @@ def problems(notebook):
         for i, cell in enumerate(cells)
         for out in cell.outputs
         if out.output_type == "error" or out.get("name") == "stderr"
+    ]
+    found += [
+        f"code cell {i} (a live figure) is tagged nbval-ignore-output; its output is deterministic, so compare it"
+        for i, cell in enumerate(cells)
+        if "interactive_figure(" in cell.source and "nbval-ignore-output" in cell.metadata.get("tags", [])
     ]
     if "widgets" in notebook.metadata:
         found.append("widget state is stored; execute with `make execute`, which does not store it")
@@ -62,7 +68,11 @@ def broken_copies():
     def widget_state(nb):
         nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
 
-    return [no_outputs, out_of_order, stderr, widget_state]
+    def live_figure_not_compared(nb):
+        cell = next(c for c in nb.cells if c.cell_type == "code" and "interactive_figure(" in c.source)
+        cell.metadata["tags"] = ["nbval-ignore-output"]
+
+    return [no_outputs, out_of_order, stderr, widget_state, live_figure_not_compared]
 
 
 @pytest.mark.parametrize("breakage", broken_copies(), ids=lambda f: f.__name__)
