@@ -127,6 +127,12 @@ class Verdict:
 _sigmoid = activations.get("sigmoid")
 _grid = np.linspace(-10.0, 10.0, 81)
 
+# Initializer exercises: (n_in, n_out, rng) for square-ish, wide and tall layers. grade() deep-copies
+# each case, so reference and reader draw the same numbers and the tuple can serve both exercises.
+_INIT_CASES = tuple(
+    (n_in, n_out, np.random.default_rng(seed)) for seed, (n_in, n_out) in enumerate([(500, 400), (100, 900), (1000, 50)])
+)
+
 EXERCISES = {
     exercise.id: exercise
     for exercise in (
@@ -272,20 +278,14 @@ EXERCISES = {
             "xavier-init",
             "Xavier/Glorot weights W of shape (n_out, n_in) with variance 2/(n_in + n_out), drawn with rng",
             init.xavier_normal,
-            tuple(
-                (n_in, n_out, np.random.default_rng(seed))
-                for seed, (n_in, n_out) in enumerate([(500, 400), (100, 900), (1000, 50)])
-            ),
+            _INIT_CASES,
             compare=same_variance(),
         ),
         Exercise(
             "he-init",
             "He/Kaiming weights W of shape (n_out, n_in) with variance 2/n_in, drawn with rng",
             init.he_normal,
-            tuple(
-                (n_in, n_out, np.random.default_rng(seed))
-                for seed, (n_in, n_out) in enumerate([(500, 400), (100, 900), (1000, 50)])
-            ),
+            _INIT_CASES,
             compare=same_variance(),
         ),
         # Chapter "Remedies beyond activations"
