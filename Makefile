@@ -7,6 +7,10 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: book test lab execute clean bench
 
+# Kernels started by `make lab` and `make execute` compute in the book's reference floating-point
+# environment (src/gradflow/fpenv.py), so they print the stored numbers; the tests apply it themselves.
+IN_REFERENCE_ENV := $(BIN)/python -m gradflow.fpenv reference
+
 $(INSTALLED): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -22,13 +26,13 @@ test: $(INSTALLED)
 
 # Jupyter refuses to run as root unless told to (containers, CI machines).
 lab: $(INSTALLED)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) chapters/
+	$(IN_REFERENCE_ENV) $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) chapters/
 
 # Re-run chapters from a fresh kernel, storing their outputs in place and their figures in figures/
 # (all of them, or e.g. `make execute CHAPTERS=chapters/sigmoid.ipynb`).
 CHAPTERS ?= chapters/*.ipynb
 execute: $(INSTALLED)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	$(IN_REFERENCE_ENV) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.store_widget_state=False --ExecutePreprocessor.record_timing=False \
 	  $(CHAPTERS)
 

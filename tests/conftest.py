@@ -4,6 +4,10 @@
 every chapter; the figure and live-widget tests execute the chapters once more in a kernel of their
 own (:func:`executed_chapters`), and the book and browser tests share one build (:func:`html`).
 Figures written while the tests run go to temporary folders, never to the committed ``figures/``.
+
+Kernels run in the book's floating-point environments (:mod:`gradflow.fpenv`): nbval's in the reference
+one the stored outputs were made in, whatever the caller's shell set; the second execution in the
+perturbed one, which stands in for another CPU (tests/test_perturbation.py).
 """
 
 import asyncio
@@ -19,11 +23,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from gradflow import fpenv
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 # Slow modules run last, in this order, after the unit tests and nbval's notebooks.
-_LAST = ("test_figures.py", "test_live_figures.py", "test_book.py", "test_browser.py")
+_LAST = ("test_perturbation.py", "test_figures.py", "test_live_figures.py", "test_book.py", "test_browser.py")
 
 # Run in each chapter's kernel after the chapter: move every control of every live figure and report
 # whether the live image changed and equals the static twin's frame for the new setting.
@@ -44,11 +50,25 @@ print(_json.dumps(_report))
 """
 
 
+#: Where the chapters executed by nbval (in the reference environment) save their figures.
+REFERENCE_FIGURES = Path(tempfile.mkdtemp(prefix="gradflow-nbval-figures-"))
+#: Filled by the perturbation tests: chapter -> (cells declaring a tolerance, largest deviation seen).
+PERTURBATION_SUMMARY = {}
+
+
 def pytest_configure(config):
-    # Set before any kernel starts, so that the chapters nbval executes save their figures there.
-    os.environ["GRADFLOW_FIGURES"] = tempfile.mkdtemp(prefix="gradflow-nbval-figures-")
-    # Two kernels run at once on two cores: BLAS threads inside each would only fight over them.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # Set before any kernel starts: nbval's kernels inherit this process's environment.
+    fpenv.apply("reference")
+    os.environ["GRADFLOW_FIGURES"] = str(REFERENCE_FIGURES)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if PERTURBATION_SUMMARY:
+        tolerant = sum(t for t, _ in PERTURBATION_SUMMARY.values())
+        chapter, (_, worst) = max(PERTURBATION_SUMMARY.items(), key=lambda item: item[1][1])
+        terminalreporter.write_line(
+            f"perturbation run: {len(PERTURBATION_SUMMARY)} chapters compared, {tolerant} cells declare a "
+            f"tolerance, largest number deviation {worst:g} ({chapter})")
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -63,24 +83,25 @@ def pytest_collection_modifyitems(session, config, items):
 
 @pytest.fixture(scope="session")
 def executed_chapters(tmp_path_factory):
-    """Execute every chapter in a fresh kernel; return the folder of its figures and the widget probes.
+    """Execute every chapter in a fresh kernel in the perturbed floating-point environment.
 
-    Returns ``(figures_folder, {chapter_stem: probe_report})``.
+    Returns ``(figures_folder, {chapter_stem: probe_report}, {chapter_stem: executed_notebook})``;
+    each executed notebook ends with the probe cell.
     """
     figures = tmp_path_factory.mktemp("figures")
-    os.environ["GRADFLOW_FIGURES"] = str(figures)  # inherited by the kernels started below
+    env = {**fpenv.environment("perturbed"), "GRADFLOW_FIGURES": str(figures)}
 
     def run(chapter):
         notebook = nbformat.read(chapter, as_version=4)
         notebook.cells.append(nbformat.v4.new_code_cell(_PROBE))
         client = NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(chapter.parent)}})
-        asyncio.run(client.async_execute())  # an event loop of its own, closed afterwards
-        return chapter.stem, json.loads(notebook.cells[-1].outputs[0]["text"])
+        asyncio.run(client.async_execute(env=env))  # an event loop of its own, closed afterwards
+        return chapter.stem, (json.loads(notebook.cells[-1].outputs[0]["text"]), notebook)
 
     # One kernel per core: the chapters are independent and each kernel is single-threaded.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        probes = dict(pool.map(run, CHAPTERS))
-    return figures, probes
+        runs = dict(pool.map(run, CHAPTERS))
+    return figures, {c: probe for c, (probe, _) in runs.items()}, {c: nb for c, (_, nb) in runs.items()}
 
 
 @pytest.fixture(scope="session")
