@@ -57,12 +57,14 @@ def test_deep_net_backward_matches_finite_differences(residual, with_norm, activ
     out, cache = remedies.forward(net, X, residual=residual, norm=norm)
     remedies.backward(net, cache, nets.mse_loss(out, y)[1])
     params = net.parameters() + (norm.parameters() if norm is not None else [])
+    # Batch norm subtracts the batch mean, so the hidden biases b1, b2, b3 before it cancel exactly: their
+    # gradient is zero in theory, and a finite difference of them would compare rounding noise.
+    cancelled = {1, 3, 5} if with_norm else set()
     for k, (got, array) in enumerate(zip(remedies.gradients(cache), params)):
-        expected = numerical_gradient(loss, array)
-        if np.abs(expected).max() < 1e-9:  # a bias under BN has no effect at all
-            assert with_norm and np.abs(got).max() < 1e-12, k
+        if k in cancelled:
+            assert np.abs(got).max() < 1e-12, k
         else:
-            assert relative_error(got, expected) < 1e-6, k
+            assert relative_error(got, numerical_gradient(loss, array)) < 1e-6, k
 
 
 def test_without_remedies_forward_and_backward_equal_the_plain_net():
