@@ -3,18 +3,26 @@
 nbval compares only outputs that were saved, so a notebook saved without outputs would pass it
 vacuously. Every code cell must have been executed in order from a fresh kernel and have stored
 output; no stored output may be an error or stderr; no widget state may be saved (it would make the
-HTML load widget code from a CDN); and live figures, whose output is deterministic, are compared rather
-than tagged nbval-ignore-output. Each check is also tried on a broken notebook, to show it can fail.
+HTML load widget code from a CDN); and only cells that time code may be tagged nbval-ignore-output. Each check is also tried on a broken notebook, to show it can fail.
 """
 
 import os
+import re
 import subprocess
 import sys
 
 import nbformat
 import pytest
 
-from conftest import CHAPTERS
+from conftest import CHAPTERS, ROOT
+
+PAGES = sorted((ROOT / "chapters").glob("*.md"))
+# "chapter 9", "Chapters 3-5", "ch. 9": numbers Sphinx assigns and that move when a chapter is added.
+_TYPED_CHAPTER_NUMBER = re.compile(r"\b(?:[Cc]hapters?|[Cc]h\.)\s*\d+")
+
+
+# The one kind of cell whose output is not compared: it measures the reader's machine.
+_TIMES_CODE = re.compile(r"\btimeit\b|\bperf_counter\b")
 
 
 def problems(notebook):
@@ -32,9 +40,10 @@ def problems(notebook):
         if out.output_type == "error" or out.get("name") == "stderr"
     ]
     found += [
-        f"code cell {i} (a live figure) is tagged nbval-ignore-output; its output is deterministic, so compare it"
+        f"code cell {i} is tagged nbval-ignore-output but times nothing; only a timing cell may be "
+        "(a stochastic result declares `# fp-tolerance:` instead)"
         for i, cell in enumerate(cells)
-        if "interactive_figure(" in cell.source and "nbval-ignore-output" in cell.metadata.get("tags", [])
+        if "nbval-ignore-output" in cell.metadata.get("tags", []) and not _TIMES_CODE.search(cell.source)
     ]
     if "widgets" in notebook.metadata:
         found.append("widget state is stored; execute with `make execute`, which does not store it")
@@ -48,6 +57,27 @@ def test_there_are_chapters():
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
 def test_chapter_is_stored_executed_in_order_with_every_output(chapter):
     assert problems(nbformat.read(chapter, as_version=4)) == []
+
+
+def typed_chapter_numbers(text):
+    """Every hard-coded chapter number in ``text``; cross-references must be links Sphinx numbers."""
+    return _TYPED_CHAPTER_NUMBER.findall(text)
+
+
+def _prose(path):
+    if path.suffix == ".md":
+        return path.read_text()
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+
+
+@pytest.mark.parametrize("page", CHAPTERS + PAGES, ids=[p.name for p in CHAPTERS + PAGES])
+def test_prose_refers_to_chapters_by_link_not_by_number(page):
+    assert typed_chapter_numbers(_prose(page)) == [], "use {doc}`name` or {numref}`label` instead"
+
+
+def test_typed_chapter_numbers_are_found():
+    assert typed_chapter_numbers("as chapter 9 shows; Chapters 3–5; see ch. 12") == ["chapter 9", "Chapters 3", "ch. 12"]
+    assert typed_chapter_numbers("see {doc}`dead-relu` and {numref}`fig-x`; 3 chapters") == []
 
 
 def broken_copies():
