@@ -63,7 +63,8 @@ def settings(kind="reference"):
     dispatch, features = _cpu()
     x86 = platform.machine().lower() in ("x86_64", "amd64")
     if kind == "reference":
-        keep = dispatch[: dispatch.index(_REFERENCE_X86_LEVEL) + 1] if x86 and _REFERENCE_X86_LEVEL in dispatch else []
+        # Elsewhere (arm64, say) the stored last bits cannot be matched anyway: keep the native loops.
+        keep = dispatch[: dispatch.index(_REFERENCE_X86_LEVEL) + 1] if x86 and _REFERENCE_X86_LEVEL in dispatch else dispatch
         coretype = "Haswell" if x86 and features.get("AVX2") and features.get("FMA3") else None
     else:
         keep = []
