@@ -135,7 +135,6 @@ def test_outside_the_main_thread_a_clock_check_stops_it(short_time_limit, reader
     worker.start()
     worker.join(timeout=10)
     assert not worker.is_alive() and not verdicts[0] and "time limit" in verdicts[0].message
-    assert sys.gettrace() is None or sys.gettrace() is not None  # the worker's tracing never touched this thread
 
 
 def test_one_long_call_into_numpy_is_judged_when_it_returns(monkeypatch):
