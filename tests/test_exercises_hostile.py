@@ -131,7 +131,8 @@ def test_a_function_that_never_returns_is_stopped_at_the_time_limit(short_time_l
 @pytest.mark.parametrize("reader", HANGING[:2], ids=["while True", "numpy loop"])
 def test_outside_the_main_thread_a_clock_check_stops_it(short_time_limit, reader):
     verdicts = []
-    worker = threading.Thread(target=lambda: verdicts.append(exercises.grade("sigmoid-derivative", reader)), daemon=True)
+    worker = threading.Thread(target=lambda: verdicts.append(exercises.grade("sigmoid-derivative", reader)),
+                              daemon=True)
     worker.start()
     worker.join(timeout=10)
     assert not worker.is_alive() and not verdicts[0] and "time limit" in verdicts[0].message

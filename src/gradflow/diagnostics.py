@@ -35,7 +35,7 @@ _SLOPE_GRID = np.linspace(-20.0, 20.0, 40001)
 
 
 def _checked(cache, gradients=False):
-    """Return ``cache`` unless it is no list of layers, is empty, holds an empty batch, or lacks gradients that are needed."""
+    """Return ``cache`` unless it is not a list of layers, is empty, holds an empty batch, or lacks needed gradients."""
     _check_layers(cache)
     if len(cache) == 0:
         raise ValueError("cache is empty; pass the list returned by forward(net, X)")

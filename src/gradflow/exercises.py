@@ -462,7 +462,8 @@ def _answer(function, args, warnings_fail, shape):
         try:
             answer = _time_limited(lambda: _call(function, args, caught if warnings_fail else [], shape), TIME_LIMIT)
         except _TimeUp:
-            return f"your function was stopped after {_seconds_since(start)}: the time limit per test input is {TIME_LIMIT:g} s"
+            return (f"your function was stopped after {_seconds_since(start)}: "
+                    f"the time limit per test input is {TIME_LIMIT:g} s")
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # from an object that raised even while its failure was being described

@@ -92,7 +92,9 @@ class MLP:
                     f"to follow a layer of width {n_in}, got W {np.shape(W)} and b {np.shape(b)}"
                 )
             if n_in == 0 or n_out == 0:  # as mlp() requires: a layer of no units passes nothing on
-                raise ValueError(f"layer {l}: W has shape {np.shape(W)}; every layer needs at least one input and one unit")
+                raise ValueError(
+                    f"layer {l}: W has shape {np.shape(W)}; every layer needs at least one input and one unit"
+                )
             if np.asarray(W).dtype != dtype or np.asarray(b).dtype != dtype:
                 raise ValueError(f"layer {l}: all parameters must share the dtype {dtype} of layer 1's W")
             n_in = n_out
@@ -203,7 +205,9 @@ def _check_layers(cache):
     if isinstance(cache, tuple) and len(cache) == 2 and isinstance(cache[1], list):
         raise TypeError("pass the cache alone, not the pair that forward returns: out, cache = forward(net, X)")
     if not isinstance(cache, (list, tuple)) or not all(isinstance(layer, Layer) for layer in cache):
-        raise TypeError(f"cache must be the list of Layer records returned by forward(net, X), got {type(cache).__name__}")
+        raise TypeError(
+            f"cache must be the list of Layer records returned by forward(net, X), got {type(cache).__name__}"
+        )
 
 
 def _check_cache(net, cache, gradients=False):
@@ -294,7 +298,9 @@ def backward(net, cache, dout):
     """
     _check_cache(net, cache)
     if any(type(layer) is not Layer for layer in cache):  # remedies.Layer: its skips and batch norm are not here
-        raise TypeError("this cache comes from gradflow.remedies.forward; backpropagate it with gradflow.remedies.backward")
+        raise TypeError(
+            "this cache comes from gradflow.remedies.forward; backpropagate it with gradflow.remedies.backward"
+        )
     grad_a = real_array("dout", dout, net.dtype)
     if grad_a.shape != cache[-1].a.shape:
         raise ValueError(f"dout must have the shape of the net's output {cache[-1].a.shape}, got {grad_a.shape}")

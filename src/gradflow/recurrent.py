@@ -177,7 +177,7 @@ _CACHE_KEYS = {"rnn": ("X", "H"), "lstm": ("X", "H", "C", "gates")}
 
 
 def _check_cache(cell, cache, kind):
-    """Raise unless ``cache`` is what ``{kind}_forward`` returned for a cell of ``cell``'s sizes."""
+    """Raise unless ``cache`` is what the forward function of ``kind`` (RNN or LSTM) returned for ``cell``'s sizes."""
     name, other = ("rnn", "lstm") if kind is RNN else ("lstm", "rnn")
     if not isinstance(cache, dict):
         pair = f"; pass the cache alone: H, cache = {name}_forward(cell, X)" if isinstance(cache, tuple) else ""
