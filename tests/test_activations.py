@@ -231,6 +231,13 @@ def test_nan_gives_nan(name):
     assert np.isnan(get(name)(x)[0]) and np.isnan(get(name).derivative(x)[0])
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_float16_input_holding_nan_stays_float16(name):
+    x = np.array([np.nan, -1.0, 2.0], dtype=np.float16)
+    value, slope = get(name)(x), get(name).derivative(x)
+    assert value.dtype == slope.dtype == np.float16 and np.isnan(value[0]) and np.isnan(slope[0])
+
+
 @pytest.mark.parametrize(
     ("given_dtype", "dtype"),
     [(np.float16, np.float16), (np.float32, np.float32), (np.float64, np.float64),
@@ -335,6 +342,26 @@ def test_log_softmax_is_log_of_softmax_where_that_is_finite(x):
     s, log_s = activations.softmax(x), activations.log_softmax(x)
     np.testing.assert_allclose(log_s[s > 0], np.log(s[s > 0]), rtol=1e-12, atol=1e-12)
     assert np.array_equal(np.isfinite(log_s), np.isfinite(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_infinite_logit_takes_all_the_mass_and_ties_share_it(dtype):
+    x = np.array([[inf, 0.0, -inf], [inf, inf, 1.0], [-inf, -inf, -inf], [1.0, 2.0, -inf]], dtype=dtype)
+    expected = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3], special.softmax([1.0, 2.0, -inf])])
+    s = activations.softmax(x)  # pytest turns any warning into an error
+    assert s.dtype == dtype
+    np.testing.assert_allclose(s, expected, rtol=1e-6)
+    np.testing.assert_allclose(activations.log_softmax(x[:2]), [[0.0, -inf, -inf], [-np.log(2), -np.log(2), -inf]],
+                               rtol=1e-6)
+
+
+def test_a_row_holding_nan_gives_nan():
+    assert np.isnan(activations.softmax([[np.nan, inf], [0.0, 0.0]])[0]).all()
+
+
+def test_finite_logits_far_apart_do_not_overflow():
+    assert np.array_equal(activations.softmax([1e308, -1e308]), [1.0, 0.0])
+    assert np.array_equal(activations.log_softmax([1e308, -1e308]), [0.0, -inf])
 
 
 def test_log_softmax_stays_finite_where_the_softmax_underflows():

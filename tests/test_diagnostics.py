@@ -238,6 +238,24 @@ def test_an_empty_batch_is_rejected(measure):
         measure(empty_batch_cache())
 
 
+@pytest.mark.parametrize(
+    "measure",
+    [dead_fraction, gradient_norms, delta_norms, activation_stats, lambda cache: saturated_fraction(cache, "tanh")],
+)
+def test_the_pair_out_cache_instead_of_the_cache_is_a_clear_type_error(measure):
+    net = nets.mlp([2, 3, 1], "tanh", np.random.default_rng(0))
+    with pytest.raises(TypeError, match=r"pass the cache alone, not the pair that forward returns"):
+        measure(forward(net, np.ones((4, 2))))
+    with pytest.raises(TypeError, match=r"cache must be the list of Layer records returned by forward.*got ndarray"):
+        measure(np.ones((4, 1)))
+
+
+def test_saturated_fraction_rejects_the_step_whose_slope_is_zero_everywhere():
+    net = nets.mlp([2, 3, 1], "step", np.random.default_rng(0))
+    with pytest.raises(ValueError, match="step's slope is 0 everywhere"):
+        saturated_fraction(forward(net, np.ones((4, 2)))[1], "step")
+
+
 @pytest.mark.parametrize("measure", [dead_fraction, gradient_norms, delta_norms, activation_stats])
 def test_an_empty_cache_is_rejected(measure):
     with pytest.raises(ValueError, match=r"cache is empty; pass the list returned by forward"):

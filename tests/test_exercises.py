@@ -67,7 +67,7 @@ def test_not_a_function_is_reported():
 
 def test_check_prints_the_verdict(capsys):
     exercises.check("stable-sigmoid", stable_sigmoid)
-    assert capsys.readouterr().out == "✓ stable-sigmoid: correct on all 2 test inputs.\n"
+    assert capsys.readouterr().out == "✓ stable-sigmoid: correct on all 3 test inputs.\n"
 
 
 def test_unknown_exercise_lists_the_known_ones():
@@ -75,9 +75,9 @@ def test_unknown_exercise_lists_the_known_ones():
         exercises.grade("sigmoid", expit)
 
 
-def test_ragged_output_is_reported():
+def test_ragged_output_is_reported_with_the_shapes_of_its_parts():
     verdict = exercises.grade("sigmoid-derivative", lambda x: [[1.0, 2.0], [3.0]])
-    assert not verdict and "not real numbers" in verdict.message
+    assert not verdict and "a list of 2 parts of shapes (2,), (1,), which do not make one array of shape (81,)" in verdict.message
 
 
 def test_underflow_is_not_counted_as_a_warning():

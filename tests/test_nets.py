@@ -339,6 +339,24 @@ def test_hand_built_net_with_mismatched_shapes_names_the_layer():
         MLP([np.ones((4, 2)), np.ones((1, 3))], [np.zeros(4), np.zeros(1)], "relu", "identity")
 
 
+@pytest.mark.parametrize(
+    ("weights", "biases"),
+    [([np.ones((0, 2)), np.ones((1, 0))], [np.zeros(0), np.zeros(1)]), ([np.ones((2, 0))], [np.zeros(2)])],
+    ids=["no hidden units", "no inputs"],
+)
+def test_hand_built_net_with_a_layer_of_width_zero_is_rejected_as_mlp_does(weights, biases):
+    with pytest.raises(ValueError, match=r"layer 1: W has shape \(\d, \d\); every layer needs at least one input"):
+        MLP(weights, biases, "relu", "identity")
+
+
+def test_complex_input_is_a_type_error_not_a_silently_dropped_imaginary_part(net):
+    with pytest.raises(TypeError, match="X must hold real numbers, got dtype complex128"):
+        forward(net, np.ones((2, 3)) + 1j)
+    out, cache = forward(net, np.ones((2, 3)))
+    with pytest.raises(TypeError, match="dout must hold real numbers"):
+        backward(net, cache, out + 1j)
+
+
 def test_hand_built_net_with_mixed_dtypes_is_rejected():
     with pytest.raises(ValueError, match=r"layer 1: all parameters must share the dtype float32"):
         MLP([np.ones((1, 2), dtype=np.float32)], [np.zeros(1)], "relu", "identity")
@@ -388,6 +406,19 @@ def test_cache_from_a_different_net_is_rejected(net):
     out, cache = forward(other, np.ones((4, 3)))
     with pytest.raises(ValueError, match=r"cache has 1 layers but the net has 3"):
         backward(net, cache, out)
+
+
+def test_the_pair_out_cache_instead_of_the_cache_is_a_clear_type_error(net):
+    with pytest.raises(TypeError, match=r"pass the cache alone, not the pair that forward returns"):
+        backward(net, forward(net, np.ones((4, 3))), np.ones((4, 2)))
+
+
+def test_a_cache_of_remedies_forward_is_sent_to_remedies_backward(net):
+    from gradflow import remedies
+
+    out, cache = remedies.forward(net, np.ones((4, 3)), norm=remedies.batchnorm(net))
+    with pytest.raises(TypeError, match=r"from gradflow.remedies.forward; backpropagate it with gradflow.remedies.backward"):
+        backward(net, cache, np.ones_like(out))
 
 
 def test_sgd_step_before_backward_is_rejected(net):

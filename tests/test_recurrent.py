@@ -101,6 +101,37 @@ def test_upstream_gradient_of_the_wrong_shape_is_rejected(kind):
         backward(cell, cache, np.ones((1, 1, 3)))
 
 
+def test_a_cache_of_the_other_cell_is_sent_to_its_own_backward():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4, 2, 3))
+    rnn_cell, lstm_cell = recurrent.rnn(3, 5, rng), recurrent.lstm(3, 5, rng)
+    H, rnn_cache = recurrent.rnn_forward(rnn_cell, X)
+    _, lstm_cache = recurrent.lstm_forward(lstm_cell, X)
+    with pytest.raises(TypeError, match="this cache comes from lstm_forward; backpropagate it with lstm_backward"):
+        recurrent.rnn_backward(rnn_cell, lstm_cache, H)
+    with pytest.raises(TypeError, match="this cache comes from rnn_forward; backpropagate it with rnn_backward"):
+        recurrent.lstm_backward(lstm_cell, rnn_cache, H)
+    with pytest.raises(TypeError, match="cell must be an RNN"):
+        recurrent.rnn_backward(lstm_cell, rnn_cache, H)
+
+
+def test_backward_rejects_the_pair_H_cache_and_a_cache_of_other_sizes():
+    rng = np.random.default_rng(0)
+    cell = recurrent.rnn(3, 5, rng)
+    H, cache = recurrent.rnn_forward(cell, rng.normal(size=(4, 2, 3)))
+    with pytest.raises(TypeError, match=r"pass the cache alone: H, cache = rnn_forward\(cell, X\)"):
+        recurrent.rnn_backward(cell, (H, cache), H)
+    with pytest.raises(ValueError, match=r"RNN\(n_in=2, n_hidden=5\) did not compute"):
+        recurrent.rnn_backward(recurrent.rnn(2, 5, rng), cache, H)
+
+
+@pytest.mark.parametrize("kind", CELLS)
+def test_complex_sequences_are_a_type_error(kind):
+    make, forward, backward = CELLS[kind]
+    with pytest.raises(TypeError, match="X must hold real numbers, got dtype complex128"):
+        forward(make(2, 3, np.random.default_rng(0)), np.ones((4, 1, 2)) * 1j)
+
+
 def test_cells_reject_the_other_kind_and_bad_parameters():
     rng = np.random.default_rng(0)
     with pytest.raises(TypeError, match="cell must be an RNN"):

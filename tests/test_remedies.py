@@ -1,5 +1,7 @@
 """Residual connections, batch normalization and clipping: against finite differences and closed forms."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -114,6 +116,33 @@ def test_clip_by_norm_leaves_small_and_zero_gradients_unchanged_and_copies_them(
     assert clipped[0] is not grads[0] and norm == pytest.approx(0.5)
     zero, norm = remedies.clip_by_norm([np.zeros(3)], max_norm=1.0)
     assert norm == 0 and not zero[0].any()
+
+
+@pytest.mark.parametrize(
+    ("g", "max_norm", "expected"),
+    [
+        ([1e200, 1e200], 1.0, [2**-0.5, 2**-0.5]),  # squares overflow to inf
+        ([3e-200, 4e-200], 1e-300, [6e-301, 8e-301]),  # squares underflow to 0
+        ([3e-200, 4e-200], 1e-199, [3e-200, 4e-200]),  # not clipped: the norm 5e-200 is below 1e-199
+        ([1.7e308] * 4, 1.0, [0.5] * 4),  # the norm itself exceeds the largest float
+    ],
+)
+def test_clip_by_norm_measures_huge_and_tiny_gradients_right(g, max_norm, expected):
+    clipped, norm = remedies.clip_by_norm([np.array([g])], max_norm=max_norm)
+    np.testing.assert_allclose(clipped[0], [expected], rtol=1e-12)
+    assert norm == pytest.approx(math.hypot(*g), rel=1e-12) if max(g) < 1e308 else norm == math.inf
+
+
+def test_clip_by_norm_keeps_float32():
+    clipped, norm = remedies.clip_by_norm([np.array([3.0, 4.0], dtype=np.float32)], max_norm=1.0)
+    assert clipped[0].dtype == np.float32 and norm == pytest.approx(5.0)
+    np.testing.assert_allclose(clipped[0], [0.6, 0.8], rtol=1e-6)
+
+
+def test_gradients_of_the_pair_out_cache_is_a_clear_type_error():
+    net = nets.mlp([2, 3, 1], "relu", np.random.default_rng(0))
+    with pytest.raises(TypeError, match="pass the cache alone"):
+        remedies.gradients(remedies.forward(net, np.ones((3, 2))))
 
 
 def test_train_with_every_remedy_lowers_the_loss_and_clips_each_step():

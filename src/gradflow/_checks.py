@@ -20,6 +20,18 @@ def positive_float(name, value):
     return float(value)
 
 
+def real_array(name, value, dtype):
+    """``value`` as an array of ``dtype``, or TypeError unless it holds real numbers.
+
+    Casting complex numbers would drop their imaginary part with only a warning; strings and objects
+    would fail with a less helpful message.
+    """
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return array.astype(dtype, copy=False)
+
+
 def check_rng(rng):
     """Raise TypeError unless ``rng`` is a ``numpy.random.Generator``."""
     if not isinstance(rng, np.random.Generator):

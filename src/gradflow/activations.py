@@ -244,7 +244,7 @@ def _elementwise(function, x, **params):
     # x > 0 is False for NaN, so a piecewise formula would send NaN into one of its branches.
     nan = np.isnan(array)
     if nan.any():
-        result = np.where(nan, array, result)
+        result = np.where(nan, array, result).astype(dtype, copy=False)  # float16 input is computed in float32
     return result[()]
 
 
@@ -709,7 +709,7 @@ _GELU_TANH_CUBIC = 0.044715
 
 
 def _gelu_tanh_argument(x):
-    return _GELU_TANH_SCALE * (x + _GELU_TANH_CUBIC * x**3)
+    return _GELU_TANH_SCALE * (x + _GELU_TANH_CUBIC * (x * x * x))  # x**3 is a slow pow() call
 
 
 def _gelu_tanh(x):
@@ -812,8 +812,19 @@ _register(Activation(
 
 
 def _minus_max(array, axis):
-    # Shifting by the maximum leaves softmax unchanged and makes every exponent ≤ 0.
-    return array - np.max(array, axis=axis, keepdims=True, initial=-np.inf)
+    """x − max x along ``axis``: softmax is unchanged and every exponent is ≤ 0.
+
+    Where the maximum is infinite, x − m would be NaN for the entries equal to it; they get 0 instead
+    and the others −∞, so those entries share the mass equally (the limit as they grow together) and
+    the rest get none: softmax([inf, 0]) = [1, 0], softmax([inf, inf]) = [1/2, 1/2], and a row of
+    −∞ only is uniform too. A NaN anywhere in a row makes the whole row NaN.
+    """
+    peak = np.max(array, axis=axis, keepdims=True, initial=-np.inf)
+    infinite = np.isinf(peak)
+    # x − m overflows only towards −∞ (finite x ≈ −1e308 below m ≈ 1e308), where e^{x − m} is 0 anyway.
+    with np.errstate(over="ignore"):
+        shifted = array - np.where(infinite, 0.0, peak)
+    return np.where(infinite, np.where(array == peak, 0.0, -np.inf), shifted) if infinite.any() else shifted
 
 
 def softmax(x, axis=-1):
@@ -831,7 +842,8 @@ def softmax(x, axis=-1):
     Returns
     -------
     ndarray
-        Same shape and floating dtype as ``x``.
+        Same shape and floating dtype as ``x``. Entries equal to an infinite maximum share the mass
+        equally and the others get 0 (so [inf, inf] gives [1/2, 1/2]); a row holding NaN gives NaN.
 
     See Also
     --------
@@ -841,6 +853,8 @@ def softmax(x, axis=-1):
     --------
     >>> softmax([0.0, np.log(3.0)])
     array([0.25, 0.75])
+    >>> softmax([np.inf, 0.0])
+    array([1., 0.])
     """
     array, dtype = _as_float(x)
     exponentials = np.exp(_minus_max(array, axis))

@@ -27,7 +27,7 @@ import numpy as np
 
 from gradflow import activations
 from gradflow._checks import positive_float
-from gradflow.nets import _check_cache, forward
+from gradflow.nets import _check_cache, _check_layers, forward
 
 # Where saturated_fraction looks for an activation's largest slope: wide enough for every
 # activation in the registry to have reached its tails, fine enough to land next to a kink.
@@ -35,7 +35,8 @@ _SLOPE_GRID = np.linspace(-20.0, 20.0, 40001)
 
 
 def _checked(cache, gradients=False):
-    """Return ``cache`` unless it is empty, holds an empty batch, or lacks gradients that are needed."""
+    """Return ``cache`` unless it is not a list of layers, is empty, holds an empty batch, or lacks needed gradients."""
+    _check_layers(cache)
     if len(cache) == 0:
         raise ValueError("cache is empty; pass the list returned by forward(net, X)")
     if cache[0].z.shape[0] == 0:
@@ -132,7 +133,8 @@ def saturated_fraction(cache, activation, tol=0.01):
 
     with M taken over a grid of x ∈ [−20, 20] in steps of 0.001 (M = 1/4 for sigmoid, 1 for tanh and
     ReLU). With ``tol=0.01`` a sigmoid unit counts as saturated when |z| > 5.99, a tanh unit when
-    |z| > 2.99, and a ReLU unit wherever its slope is 0 (z < 0).
+    |z| > 2.99, and a ReLU unit wherever its slope is 0 (z < 0). An activation whose slope is 0
+    everywhere (the step) has no M to compare with and is rejected: no unit of it passes a gradient.
 
     Parameters
     ----------
@@ -156,8 +158,12 @@ def saturated_fraction(cache, activation, tol=0.01):
     >>> saturated_fraction(cache, "sigmoid")  # |z| = 10 is saturated, 0 and 1 are not
     array([0.5])
     """
-    phi = activations.get(activation) if isinstance(activation, str) else activation
-    threshold = positive_float("tol", tol) * np.abs(phi.derivative(_SLOPE_GRID)).max()
+    phi = activations.resolve(activation)
+    largest = np.abs(phi.derivative(_SLOPE_GRID)).max()
+    if largest == 0:
+        raise ValueError(f"{phi.name}'s slope is 0 everywhere, so no unit passes a gradient and 'saturated' "
+                         "(a slope below tol times the largest) means nothing; use it with a differentiable φ")
+    threshold = positive_float("tol", tol) * largest
     return np.array([np.mean(np.abs(phi.derivative(layer.z)) < threshold) for layer in _checked(cache)[:-1]])
 
 

@@ -1,8 +1,9 @@
 """Auto-checkers for the exercises: run the reader's function, compare it with the reference, explain.
 
-A checker never raises because of the reader's code: an exception, a warning where the exercise asks
-for none, a wrong type or shape, NaN or a wrong value all become a short verdict that says what
-failed and for which input.
+A checker never raises because of the reader's code: an exception of any kind (``SystemExit`` too;
+only ``KeyboardInterrupt`` passes through), a warning where the exercise asks for none, a function
+that runs past the time limit, a wrong type or shape, NaN or a wrong value all become a short verdict
+that says what failed and for which input.
 
 >>> check("sigmoid-derivative", lambda x: 0.25 * np.ones_like(x))
 ✗ sigmoid-derivative: at x = -10, expected 4.5396e-05, got 0.25.
@@ -11,10 +12,26 @@ Each chapter adds its exercises to :data:`EXERCISES`. An :class:`Exercise` lists
 arguments of one call each); the reference and the reader's function each get a fresh deep copy of
 them, so a seeded ``numpy.random.Generator`` in a case gives both the same random numbers. The
 default comparison is elementwise closeness; an exercise whose answers are random (an initializer,
-say) passes its own ``compare``.
+say) passes its own ``compare``, and the checker then also makes sure that the answer is drawn from
+the case's generator: the same seed must give the same numbers, another seed other numbers.
+
+The reader's function runs under NumPy's default error state (overflow, division by zero and
+invalid values warn; underflow is silent) and the reference under its own, whatever the reader set
+with ``np.seterr``. Each call may take :data:`TIME_LIMIT` seconds. In the main thread on Linux and
+macOS (where a Jupyter kernel runs the cells) a ``SIGALRM`` timer interrupts the reader's Python
+code, sleeps included, and again every 0.1 s should the code catch the interruption and go on.
+Elsewhere (Windows, other threads) a trace function checks the clock before every bytecode of
+Python code, once. Neither can stop one long call into compiled code (a huge ``np.linalg.svd``,
+say), which is judged when it returns by the time it took, nor a loop that itself catches every
+``BaseException``. A separate process could stop anything, but would have to pickle the reader's
+function, which fails for functions defined in a notebook.
 """
 
 import copy
+import signal
+import sys
+import threading
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Callable
@@ -24,28 +41,34 @@ from scipy import special
 
 from gradflow import activations, diagnostics, init, nets
 
+#: Seconds the reader's function may run on one test input.
+TIME_LIMIT = 5.0
+
 
 def close(rtol=1e-6, atol=1e-12):
     """A comparison: the reader's numbers must equal the reference's within ``rtol`` and ``atol``.
 
     Returns a function ``compare(expected, got, args) -> str | None`` (``None`` when they match) for
-    :class:`Exercise`.
+    :class:`Exercise`. A failure names the first wrong entry by its input (or index) and gives both
+    values with as many digits as it takes to tell them apart.
 
     >>> close()(np.array([1.0, 2.0]), np.array([1.0, 2.5]), (np.array([0.0, 1.0]),))
     'at x = 1, expected 2, got 2.5.'
+    >>> close()(np.array([[-0.4708514]]), np.array([[-0.4708532]]), (np.array([[2.28]]),))
+    'at index (0, 0) (input 2.28), expected -0.470851, got -0.470853 (relative difference 3.8e-06).'
     """
 
     def compare(expected, got, args):
         expected = np.asarray(expected)
         if got.shape != expected.shape:
-            return f"your function returned shape {got.shape}, expected {expected.shape} (input {_show(args)})."
-        wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+            return _shape_mismatch(expected, got, args)
+        wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol)  # NaN is close to nothing
         if not wrong.any():
             return None
         i = np.unravel_index(np.argmax(wrong), wrong.shape)
-        x = np.asarray(args[0]) if args else None
-        where = f"at x = {x[i]:.6g}" if x is not None and x.shape == wrong.shape else f"at index {i}"
-        return f"{where}, expected {expected[i]:.5g}, got {got[i]:.5g}."
+        if not i:  # one number
+            return _with_input(_expected_got(expected, got), args)
+        return f"{_position(i, args, wrong.shape)}, {_expected_got(expected[i], got[i])}."
 
     return compare
 
@@ -64,10 +87,10 @@ def same_variance(rtol=0.05):
     def compare(expected, got, args):
         expected = np.asarray(expected, dtype=float)
         if got.shape != expected.shape:
-            return f"your function returned shape {got.shape}, expected {expected.shape} (input {_show(args)})."
+            return _shape_mismatch(expected, got, args)
         target, variance = np.mean(expected**2), np.mean(np.asarray(got, dtype=float) ** 2)
         if abs(np.mean(got)) > 5 * np.sqrt(target / got.size):
-            return f"the entries have mean {np.mean(got):.3g}, expected 0 (input {_show(args)})."
+            return _with_input(f"the entries have mean {np.mean(got):.3g}, expected 0", args)
         if abs(variance / target - 1) > rtol:
             return f"the entries have variance {variance:.3g}, expected {target:.3g} (within {rtol:.0%})."
         return None
@@ -90,9 +113,39 @@ def per_layer(atol=1e-12):
         if not wrong.any():
             return None
         l = int(np.argmax(wrong))
-        return f"layer {l + 1}: expected {expected[l]:.5g}, got {got[l]:.5g}."
+        return f"layer {l + 1}: {_expected_got(expected[l], got[l])}."
 
     return compare
+
+
+def _shape_mismatch(expected, got, args):
+    return _with_input(f"your function returned shape {got.shape}, expected {expected.shape}", args)
+
+
+def _position(index, args, shape):
+    """Where an entry is: by its input x when the first argument is the elementwise input, else by index."""
+    x = np.asarray(args[0]) if args else None
+    if x is None or x.shape != shape:
+        return f"at index {_index_text(index)}"
+    if x.ndim <= 1:
+        return f"at x = {x[index]:.6g}"
+    return f"at index {_index_text(index)} (input {x[index]:.6g})"
+
+
+def _index_text(index):
+    index = tuple(int(k) for k in index)  # plain ints print without "np.int64(...)"
+    return str(index[0]) if len(index) == 1 else str(index)
+
+
+def _expected_got(expected, got):
+    """'expected A, got B' with as many significant digits as it takes to tell A from B."""
+    expected, got = float(expected), float(got)
+    digits = next((d for d in range(5, 18) if f"{expected:.{d}g}" != f"{got:.{d}g}"), 17)
+    if digits == 5:
+        return f"expected {expected:.5g}, got {got:.5g}"
+    # More digits than usual: keep trailing zeros, so both numbers show the same number of digits.
+    text = f"expected {expected:#.{digits}g}, got {got:#.{digits}g}"
+    return text + (f" (relative difference {abs(got - expected) / abs(expected):.2g})" if expected else "")
 
 
 @dataclass(frozen=True)
@@ -127,6 +180,18 @@ class Verdict:
 _sigmoid = activations.get("sigmoid")
 _grid = np.linspace(-10.0, 10.0, 81)
 
+
+def _sigmoid_from_negative_exponents(x):
+    """σ(x) from e^{−|x|} only, as the chapter's solution computes it: relatively accurate down to the
+    subnormal numbers, where ``scipy.special.expit`` (1/(1 + e^{−x}) in C) gives 0 below x ≈ −709.78."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+#: For the "accurate" exercises: relative accuracy in the tails, down to the subnormal numbers (an
+#: overflow hidden by np.errstate shows as 0 where the answer is still representable).
+_tails = close(rtol=1e-6, atol=1e-320)
+
 # Initializer exercises: (n_in, n_out, rng) for square-ish, wide and tall layers. grade() deep-copies
 # each case, so reference and reader draw the same numbers and the tuple can serve both exercises.
 _INIT_CASES = tuple(
@@ -157,8 +222,13 @@ EXERCISES = {
         Exercise(
             "stable-sigmoid",
             "σ(x) for an array x, accurate and warning-free for |x| up to 1e4",
-            _sigmoid,
-            ((_grid,), (np.array([-1e4, -745.0, -40.0, 0.0, 40.0, 745.0, 1e4]),)),
+            _sigmoid_from_negative_exponents,
+            (
+                (_grid,),
+                (np.array([-1e4, -745.0, -40.0, 0.0, 40.0, 745.0, 1e4]),),
+                (np.array([-740.0, -720.0, -709.0]),),  # subnormal σ, where 1/(1 + e^{−x}) overflows to 0
+            ),
+            compare=_tails,
             warnings_fail=True,
         ),
         # Chapter "Tanh"
@@ -206,6 +276,7 @@ EXERCISES = {
             "softplus(x) = ln(1 + e^x) for an array x, accurate and warning-free for |x| up to 1e4",
             activations.get("softplus"),
             ((_grid,), (np.array([-1e4, -745.0, -40.0, 0.0, 40.0, 710.0, 1e4]),)),
+            compare=_tails,
             warnings_fail=True,
         ),
         # Chapter "Softmax and output layers"
@@ -338,15 +409,21 @@ def grade(exercise_id, reader_function):
     >>> bool(grade("stable-sigmoid", lambda x: 1 / (1 + np.exp(-x))))
     False
     """
+    if not isinstance(exercise_id, str):
+        raise TypeError(f"the exercise id is one string such as 'he-init', got {type(exercise_id).__name__}")
     if exercise_id not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise_id!r}; known: {', '.join(sorted(EXERCISES))}")
     exercise = EXERCISES[exercise_id]
     if not callable(reader_function):
         return Verdict(exercise_id, False, f"expected a function, got {type(reader_function).__name__}.")
-    for args in exercise.cases:
-        failure = _first_failure(exercise, reader_function, args)
-        if failure:
-            return Verdict(exercise_id, False, failure)
+    # The checker's own arithmetic runs in a fixed state, whatever the reader set with np.seterr or
+    # warnings.simplefilter; the reader's function gets NumPy's default state (see _answer).
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for args in exercise.cases:
+            failure = _first_failure(exercise, reader_function, args)
+            if failure:
+                return Verdict(exercise_id, False, failure)
     return Verdict(exercise_id, True, f"correct on all {len(exercise.cases)} test inputs.")
 
 
@@ -360,23 +437,184 @@ def check(exercise_id, reader_function):
 
 
 def _first_failure(exercise, reader_function, args):
-    expected = exercise.reference(*copy.deepcopy(args))
-    # Underflow to 0 is harmless (NumPy ignores it by default); overflow and invalid values are not.
-    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn"):
+    expected = np.asarray(exercise.reference(*copy.deepcopy(args)))
+    got = _answer(reader_function, args, exercise.warnings_fail, expected.shape)
+    if isinstance(got, str):
+        return _with_input(got, args)
+    return (
+        exercise.compare(expected, got, args)
+        or _non_finite(expected, got, args)
+        or _generator_misuse(reader_function, args, got)
+    )
+
+
+class _TimeUp(BaseException):
+    """Raised inside the reader's code at the time limit; not an Exception, so ``except Exception`` lets it by."""
+
+
+def _answer(function, args, warnings_fail, shape):
+    """The reader's answer on a copy of ``args`` as an array of real numbers, or why there is none (a str)."""
+    args = copy.deepcopy(args)
+    start = time.monotonic()
+    # NumPy's default error state, whatever the reader set: underflow to 0 is harmless, the rest warns.
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
         warnings.simplefilter("always")
         try:
-            got = reader_function(*copy.deepcopy(args))
-        except Exception as error:  # the reader's code may fail in any way; report it, never crash
-            return f"your function raised {type(error).__name__}: {error} (input {_show(args)})."
-    if exercise.warnings_fail and caught:
-        return f"your function warned {caught[0].category.__name__}: {caught[0].message} (input {_show(args)})."
+            answer = _time_limited(lambda: _call(function, args, caught if warnings_fail else [], shape), TIME_LIMIT)
+        except _TimeUp:
+            return (f"your function was stopped after {_seconds_since(start)}: "
+                    f"the time limit per test input is {TIME_LIMIT:g} s")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # from an object that raised even while its failure was being described
+            return f"your function's result raised {type(error).__name__} when read"
+    if time.monotonic() - start > TIME_LIMIT:  # one long call into compiled code cannot be interrupted
+        return f"your function took {_seconds_since(start)}: the time limit per test input is {TIME_LIMIT:g} s"
+    return answer
+
+
+def _seconds_since(start):
+    return f"{time.monotonic() - start:.1f} s"
+
+
+def _call(function, args, caught, shape):
+    """Call the reader's function and read its result (all under the time limit: both run the reader's code)."""
+    try:
+        got = function(*args)
+    except (KeyboardInterrupt, _TimeUp):
+        raise
+    except BaseException as error:  # SystemExit, GeneratorExit...: every failure of the reader's code is a verdict
+        return f"your function raised {_name_and_message(error)}"
+    if caught:
+        return f"your function warned {_name_and_message(caught[0].message)}"
     try:
         values = np.asarray(got)
-    except ValueError:  # e.g. a ragged list
-        values = np.asarray(None)
+    except (KeyboardInterrupt, _TimeUp):
+        raise
+    except BaseException as error:  # a ragged tuple, or an object whose __array__ fails
+        if isinstance(got, (tuple, list)):
+            shapes = ", ".join(str(np.shape(part)) for part in got)
+            parts = f"; return {shape[0]} parts of shape {shape[1:]}" if shape and len(got) == shape[0] else ""
+            return (f"your function returned a {type(got).__name__} of {len(got)} parts of shapes {shapes}, which "
+                    f"do not make one array of shape {shape}{parts}")
+        return f"your function returned {type(got).__name__}, which raised {_name_and_message(error)} as an array"
     if values.dtype.kind not in "biuf":
-        return f"your function returned {type(got).__name__}, not real numbers (input {_show(args)})."
-    return exercise.compare(expected, values, args)
+        return f"your function returned {type(got).__name__}, not real numbers"
+    return values
+
+
+def _name_and_message(error):
+    """'ValueError: message' for an exception or warning, even one whose message cannot be printed."""
+    try:
+        message = str(error)
+    except (KeyboardInterrupt, _TimeUp):
+        raise
+    except BaseException:
+        message = "(its message cannot be printed)"
+    message = message if len(message) <= 300 else message[:300] + "…"
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def _time_limited(work, seconds):
+    """``work()``, interrupted by :class:`_TimeUp` once ``seconds`` have passed (see the module docstring)."""
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        return _with_alarm(work, seconds)
+    return _with_clock_checks(work, seconds)
+
+
+def _with_alarm(work, seconds):
+    """A SIGALRM timer raises in the Python code that runs when it fires (main thread, POSIX only)."""
+    armed = True
+
+    def interrupt(signum, frame):
+        if armed:
+            raise _TimeUp
+
+    start = time.monotonic()
+    previous_handler = signal.signal(signal.SIGALRM, interrupt)
+    # The timer repeats every 0.1 s after the limit, for code that catches the first interruption.
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+    try:
+        try:
+            return work()
+        finally:
+            armed = False  # from here on a late alarm is harmless
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_delay:  # someone else's timer (a test runner's, say) keeps running
+            remaining = max(previous_delay - (time.monotonic() - start), 1e-6)
+            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
+
+
+def _with_clock_checks(work, seconds):
+    """A trace function looks at the clock before every bytecode of Python code (any thread, any OS).
+
+    Opcode events, not line events: ``while True: pass`` never starts a new line. Tracing slows the
+    reader's Python code, not NumPy's compiled loops, which is where exercise answers spend their time.
+    """
+    deadline = time.monotonic() + seconds
+
+    def check_clock(frame, event, arg):
+        if time.monotonic() > deadline:
+            raise _TimeUp  # this also ends the tracing, so code that catches it is not stopped again
+        frame.f_trace_opcodes = True
+        return check_clock
+
+    previous = sys.gettrace()
+    sys.settrace(check_clock)
+    try:
+        return work()
+    finally:
+        sys.settrace(previous)
+
+
+def _non_finite(expected, got, args):
+    """A NaN or inf where the reference is finite fails whatever the comparison said (a variance of NaNs...)."""
+    if np.isfinite(got).all() or not np.isfinite(expected).all():
+        return None
+    k = int(np.argmin(np.isfinite(got).ravel()))
+    where = _index_text(np.unravel_index(k, got.shape))
+    return _with_input(f"your function returned {got.flat[k]} at index {where}, expected finite numbers", args)
+
+
+def _generator_misuse(function, args, got):
+    """For a case holding a Generator: the answer must be drawn from it, and from it alone.
+
+    The same seed must give the same numbers (else something else is random, such as np.random), and
+    another seed other numbers (else the generator is ignored).
+    """
+    if not any(isinstance(a, np.random.Generator) for a in args):
+        return None
+    global_state = _global_random_state()
+    again = _answer(function, args, False, got.shape)
+    if isinstance(again, str):
+        return _with_input(again, args)
+    if _global_random_state() != global_state:
+        return _with_input("your function draws from NumPy's global generator (np.random.…): draw every random "
+                           "number from rng", args)
+    if again.shape != got.shape or not np.array_equal(again, got):
+        return _with_input("two generators seeded alike gave different numbers: draw every random number from rng",
+                           args)
+    reseeded = tuple(
+        np.random.default_rng(a.integers(2**63)) if isinstance(a, np.random.Generator) else a
+        for a in copy.deepcopy(args)
+    )
+    other = _answer(function, reseeded, False, got.shape)
+    if isinstance(other, str):
+        return _with_input(other, reseeded)
+    if other.shape == got.shape and np.array_equal(other, got):
+        return _with_input("a generator with another seed gave the same numbers: draw them from rng", args)
+    return None
+
+
+def _global_random_state():
+    _, keys, position, has_gauss, gauss = np.random.get_state()
+    return keys.tobytes(), position, has_gauss, gauss
+
+
+def _with_input(text, args):
+    return f"{text} (input {_show(args)})."
 
 
 def _show(args):

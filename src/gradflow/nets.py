@@ -24,7 +24,7 @@ import numpy as np
 
 from gradflow import activations
 from gradflow import init as initializers
-from gradflow._checks import check_finite, check_rng, positive_float, positive_int
+from gradflow._checks import check_finite, check_rng, positive_float, positive_int, real_array
 
 
 def _describe(activation):
@@ -90,6 +90,10 @@ class MLP:
                 raise ValueError(
                     f"layer {l}: W must have shape ({n_out}, {n_in}) and b shape ({n_out},) "
                     f"to follow a layer of width {n_in}, got W {np.shape(W)} and b {np.shape(b)}"
+                )
+            if n_in == 0 or n_out == 0:  # as mlp() requires: a layer of no units passes nothing on
+                raise ValueError(
+                    f"layer {l}: W has shape {np.shape(W)}; every layer needs at least one input and one unit"
                 )
             if np.asarray(W).dtype != dtype or np.asarray(b).dtype != dtype:
                 raise ValueError(f"layer {l}: all parameters must share the dtype {dtype} of layer 1's W")
@@ -180,8 +184,8 @@ def _layer_activations(net):
 
 
 def _as_input(net, X):
-    """X cast to the net's dtype, after checking it is a non-empty, finite (n_samples, n_in) batch."""
-    X = np.asarray(X, dtype=net.dtype)
+    """X cast to the net's dtype, after checking it is a non-empty, finite (n_samples, n_in) batch of real numbers."""
+    X = real_array("X", X, net.dtype)
     n_in = net.widths[0]
     if X.ndim != 2:
         raise ValueError(
@@ -196,8 +200,19 @@ def _as_input(net, X):
     return X
 
 
+def _check_layers(cache):
+    """Raise TypeError unless ``cache`` is a list of Layer records, the second value of ``forward``."""
+    if isinstance(cache, tuple) and len(cache) == 2 and isinstance(cache[1], list):
+        raise TypeError("pass the cache alone, not the pair that forward returns: out, cache = forward(net, X)")
+    if not isinstance(cache, (list, tuple)) or not all(isinstance(layer, Layer) for layer in cache):
+        raise TypeError(
+            f"cache must be the list of Layer records returned by forward(net, X), got {type(cache).__name__}"
+        )
+
+
 def _check_cache(net, cache, gradients=False):
     """Raise ValueError unless ``cache`` came from ``forward(net, ...)`` (and ``backward``, if asked)."""
+    _check_layers(cache)
     if len(cache) != len(net.weights):
         raise ValueError(
             f"cache has {len(cache)} layers but the net has {len(net.weights)}; pass the cache of forward(net, X)"
@@ -282,7 +297,11 @@ def backward(net, cache, dout):
     Layer(a_in=(5, 3), z=(5, 4), a=(5, 4), delta=(5, 4), dW=(4, 3), db=(4,))
     """
     _check_cache(net, cache)
-    grad_a = np.asarray(dout, dtype=net.dtype)
+    if any(type(layer) is not Layer for layer in cache):  # remedies.Layer: its skips and batch norm are not here
+        raise TypeError(
+            "this cache comes from gradflow.remedies.forward; backpropagate it with gradflow.remedies.backward"
+        )
+    grad_a = real_array("dout", dout, net.dtype)
     if grad_a.shape != cache[-1].a.shape:
         raise ValueError(f"dout must have the shape of the net's output {cache[-1].a.shape}, got {grad_a.shape}")
     phis = _layer_activations(net)
@@ -304,7 +323,7 @@ def _check_output(out):
 
 
 def _as_targets(y, shape, dtype):
-    y = np.asarray(y, dtype=dtype)
+    y = real_array("y", y, dtype)
     if y.shape != shape:
         hint = "; use y.reshape(-1, 1) for a single output" if y.shape == shape[:1] and shape[1] == 1 else ""
         raise ValueError(f"y must have the output's shape {shape}, got {y.shape}{hint}")

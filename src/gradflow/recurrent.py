@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from gradflow._checks import check_finite, check_rng, positive_float, positive_int
+from gradflow._checks import check_finite, check_rng, positive_float, positive_int, real_array
 
 
 @dataclass(eq=False)
@@ -166,8 +166,34 @@ def lstm(n_in, n_hidden, rng, forget_bias=1.0, dtype=np.float64):
     return LSTM(Wx.astype(dtype), Wh.astype(dtype), b.astype(dtype))
 
 
+def _check_cell(cell, kind):
+    if not isinstance(cell, kind):
+        maker = kind.__name__.lower()
+        raise TypeError(f"cell must be an {kind.__name__} (see gradflow.recurrent.{maker}), got {type(cell).__name__}")
+
+
+# What rnn_forward and lstm_forward put in their caches.
+_CACHE_KEYS = {"rnn": ("X", "H"), "lstm": ("X", "H", "C", "gates")}
+
+
+def _check_cache(cell, cache, kind):
+    """Raise unless ``cache`` is what the forward function of ``kind`` (RNN or LSTM) returned for ``cell``'s sizes."""
+    name, other = ("rnn", "lstm") if kind is RNN else ("lstm", "rnn")
+    if not isinstance(cache, dict):
+        pair = f"; pass the cache alone: H, cache = {name}_forward(cell, X)" if isinstance(cache, tuple) else ""
+        raise TypeError(f"cache must be the dict returned by {name}_forward, got {type(cache).__name__}{pair}")
+    if set(cache) == set(_CACHE_KEYS[other]):
+        raise TypeError(f"this cache comes from {other}_forward; backpropagate it with {other}_backward")
+    if set(cache) != set(_CACHE_KEYS[name]):
+        raise ValueError(f"cache must be the dict returned by {name}_forward, with keys {_CACHE_KEYS[name]}, "
+                         f"got keys {tuple(cache)}")
+    X, H = np.asarray(cache["X"]), np.asarray(cache["H"])
+    if X.shape[-1:] != cell.Wx.shape[1:] or H.shape[-1:] != cell.Wh.shape[1:]:
+        raise ValueError(f"cache holds X of shape {X.shape} and H of shape {H.shape}, which {cell!r} did not compute")
+
+
 def _as_sequence(cell, X):
-    X = np.asarray(X, dtype=cell.Wx.dtype)
+    X = real_array("X", X, cell.Wx.dtype)
     n_in = cell.Wx.shape[1]
     if X.ndim != 3 or X.shape[2] != n_in or X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(
@@ -178,7 +204,7 @@ def _as_sequence(cell, X):
 
 
 def _as_upstream(cache_H, dH):
-    dH = np.asarray(dH, dtype=cache_H.dtype)
+    dH = real_array("dH", dH, cache_H.dtype)
     if dH.shape != cache_H.shape:
         raise ValueError(f"dH must have the shape of the hidden states H {cache_H.shape}, got {dH.shape}")
     return dH
@@ -207,8 +233,7 @@ def rnn_forward(cell, X):
     >>> H.ravel()
     array([0., 0.])
     """
-    if not isinstance(cell, RNN):
-        raise TypeError(f"cell must be an RNN (see gradflow.recurrent.rnn), got {type(cell).__name__}")
+    _check_cell(cell, RNN)
     X = _as_sequence(cell, X)
     H = np.empty((X.shape[0], X.shape[1], cell.Wh.shape[0]), dtype=X.dtype)
     inputs = X @ cell.Wx.T + cell.b  # all steps at once; only the recurrence is sequential
@@ -254,6 +279,8 @@ def rnn_backward(cell, cache, dH):
     >>> rnn_backward(cell, cache, np.ones_like(H))["dX"].ravel()  # tanh'(0) = 1
     array([1., 1.])
     """
+    _check_cell(cell, RNN)
+    _check_cache(cell, cache, RNN)
     X, H = cache["X"], cache["H"]
     dH = _as_upstream(H, dH)
     dX = np.empty_like(X)
@@ -295,8 +322,7 @@ def lstm_forward(cell, X):
     >>> H.shape, cache["C"].shape
     ((4, 5, 3), (4, 5, 3))
     """
-    if not isinstance(cell, LSTM):
-        raise TypeError(f"cell must be an LSTM (see gradflow.recurrent.lstm), got {type(cell).__name__}")
+    _check_cell(cell, LSTM)
     X = _as_sequence(cell, X)
     n_hidden = cell.Wh.shape[1]
     T, n = X.shape[:2]
@@ -346,6 +372,8 @@ def lstm_backward(cell, cache, dH):
     >>> lstm_backward(cell, cache, np.ones_like(H))["dX"].shape
     (4, 5, 2)
     """
+    _check_cell(cell, LSTM)
+    _check_cache(cell, cache, LSTM)
     X, H, C, gates = cache["X"], cache["H"], cache["C"], cache["gates"]
     dH = _as_upstream(H, dH)
     dX = np.empty_like(X)

@@ -25,6 +25,7 @@ Examples
 [True, True, False]
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,7 @@ import numpy as np
 from gradflow import activations
 from gradflow import init as initializers
 from gradflow import nets
-from gradflow._checks import check_rng, positive_float, positive_int
+from gradflow._checks import check_rng, positive_float, positive_int, real_array
 
 #: ε added to the batch variance, as in PyTorch's ``BatchNorm1d``.
 EPS = 1e-5
@@ -129,7 +130,7 @@ def batchnorm_backward(dy, cache):
     (array([0., 0.]), array([2.]))
     """
     u_hat, inv_std, gamma = cache
-    dy = np.asarray(dy, dtype=u_hat.dtype)
+    dy = real_array("dy", dy, u_hat.dtype)
     if dy.shape != u_hat.shape:
         raise ValueError(f"dy must have the shape of the normalized batch {u_hat.shape}, got {dy.shape}")
     return _bn_backward(dy, cache)
@@ -150,7 +151,9 @@ def clip_by_norm(grads, max_norm):
               g_k \leftarrow g_k \cdot \min\Bigl(1, \frac{\tau}{\lVert g \rVert}\Bigr)
 
     The direction of the full gradient is kept; only its length is capped (Pascanu, Mikolov &
-    Bengio, 2013, Algorithm 1). The input arrays are not changed.
+    Bengio, 2013, Algorithm 1). The input arrays are not changed. The norm is computed from the
+    entries divided by the largest one, as LAPACK's ``dnrm2`` does, so that squaring 1e200 does
+    not overflow nor 1e-200 underflow to 0.
 
     Parameters
     ----------
@@ -162,9 +165,9 @@ def clip_by_norm(grads, max_norm):
     Returns
     -------
     clipped : list of ndarray
-        New arrays (copies even when nothing is clipped).
+        New arrays of the given dtypes (copies even when nothing is clipped).
     norm : float
-        The joint norm before clipping.
+        The joint norm before clipping (inf only if it exceeds the largest float).
 
     Examples
     --------
@@ -181,8 +184,13 @@ def clip_by_norm(grads, max_norm):
             raise ValueError(f"grads[{k}] must be a floating array, got dtype {g.dtype}")
         if not np.isfinite(g).all():
             raise ValueError(f"grads[{k}] contains NaN or inf; clipping cannot repair a non-finite gradient")
-    norm = float(np.sqrt(sum(np.vdot(g, g) for g in grads)))
-    return [g * _clip_factor(norm, max_norm) for g in grads], norm
+    scale = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
+    if scale == 0:
+        return [g.copy() for g in grads], 0.0
+    relative = math.sqrt(sum(float(np.sum(np.square(g / scale, dtype=np.float64))) for g in grads))  # in [1, √size]
+    if relative <= max_norm / scale:
+        return [g.copy() for g in grads], scale * relative
+    return [g / scale * (max_norm / relative) for g in grads], scale * relative
 
 
 def _clip_factor(norm, max_norm):
@@ -403,6 +411,7 @@ def gradients(cache):
     >>> [g.shape for g in gradients(backward(net, cache, np.ones_like(out)))]
     [(2, 2), (2,)]
     """
+    nets._check_layers(cache)
     if any(layer.dW is None for layer in cache):
         raise ValueError("cache has no gradients yet; run backward(net, cache, dout) first")
     weights = [g for layer in cache for g in (layer.dW, layer.db)]
