@@ -35,6 +35,8 @@ AS_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
 RAW_MARKUP = re.compile(r"\{(?:cite|doc|numref|ref|exercise|solution)[^}]*\}|^:(?:label|class):|^\(\S+\)=$|```", re.M)
 # The app object (``window.jupyterapp``) lets the test read the notebook's model rather than the screen.
 NOTEBOOK = "window.jupyterapp.shell.currentWidget"
+# Seconds. Generous: this is a failure threshold on a shared machine, not the chapters' time budget.
+RUN_ALL_TIMEOUT = 300
 
 
 def free_port():
@@ -99,6 +101,7 @@ def broken_sigmoid():
     notebook = nbformat.read(ROOT / "chapters" / "sigmoid.ipynb", as_version=4)
     first_code = next(c for c in notebook.cells if c.cell_type == "code")
     notebook.cells = [c for c in notebook.cells if c.cell_type == "markdown" or c is first_code]
+    first_code.metadata["tags"] = ["hide-cell"]  # hidden in the book, but not collapsed in JupyterLab
     notebook.metadata.kernelspec.display_name = "Python 3"  # JupyterLab rewrites it: the tab shows "modified"
     notebook.cells.insert(1, nbformat.v4.new_markdown_cell("    ```{exercise} Indented, so never a directive\n    :label: ex-raw\n    ```"))
     solution = next(c for c in notebook.cells if c.cell_type == "markdown" and "{solution}" in c.source)
@@ -140,7 +143,7 @@ def solution_problems(page):
     return problems
 
 
-def run_all(page, timeout):
+def run_all(page):
     """Clear the stored outputs, Run All from the menu, and wait until every code cell has run."""
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
@@ -148,7 +151,7 @@ def run_all(page, timeout):
     page.wait_for_function(
         f"() => {NOTEBOOK}.sessionContext.session.kernel.status === 'idle' && "
         f"Array.from({NOTEBOOK}.model.cells).every(c => c.type !== 'code' || c.executionCount !== null)",
-        timeout=timeout * 1000, polling=500)
+        timeout=RUN_ALL_TIMEOUT * 1000, polling=500)
 
 
 def slider_problems(page):
@@ -169,7 +172,7 @@ def slider_problems(page):
     return []
 
 
-def notebook_problems(page, url, token, name, timeout, shots=None):
+def notebook_problems(page, url, token, name, shots=None):
     """Open chapter ``name`` in JupyterLab, Run All, and return what a reader would find wrong, one string each."""
     problems = []
     page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text[:300]}"))
@@ -182,15 +185,18 @@ def notebook_problems(page, url, token, name, timeout, shots=None):
         problems.append("the notebook is marked as modified before anything was run")
     if page.locator(".Toastify__toast", has_text=re.compile("news", re.I)).count():
         problems.append("a notification about news is shown")
+    first_solution = solution_boxes(page).first
+    problems += solution_problems(page)  # leaves every solution open, so that its text is read below
+    # Typeset math is left out: KaTeX's text breaks formulas such as σ(0)=… across lines.
+    no_math = page.add_style_tag(content=".katex { display: none !important; }")
     markdown = "\n".join(page.locator(".jp-MarkdownCell .myst").all_inner_texts())
+    no_math.evaluate("style => style.remove()")
     problems += [f"raw markup in a rendered cell: {m!r}" for m in sorted(set(RAW_MARKUP.findall(markdown)))]
     if "Start of Solution" in markdown:  # a gated solution: JupyterLab shows the code between its gates
         problems.append("a gated solution (solution-start/solution-end) in a rendered cell")
-    first_solution = solution_boxes(page).first
-    problems += solution_problems(page)
 
     start = time.monotonic()
-    run_all(page, timeout)
+    run_all(page)
     elapsed = time.monotonic() - start
     cells = page.evaluate(f"() => Array.from({NOTEBOOK}.model.cells).filter(c => c.type === 'code').map(c => c.toJSON())")
     for number, cell in enumerate(cells, 1):
@@ -200,14 +206,21 @@ def notebook_problems(page, url, token, name, timeout, shots=None):
             elif output.get("name") == "stderr":
                 problems.append(f"code cell {number} wrote to stderr: {output['text'][:200]}")
     problems += slider_problems(page)
+    shown = page.evaluate(f"() => Array.from({NOTEBOOK}.content.widgets).filter(w => w.model.type === 'code'"
+                          " && (w.model.getMetadata('tags') || []).includes('hide-cell') && !w.inputHidden).length")
+    if shown:
+        problems.append(f"{shown} code cell(s) of solutions show their source")
 
     if shots:
         page.screenshot(path=shots / f"{Path(name).stem}-2-after-run-all.png")
-        first_solution.locator(".myst-exercise-header").click()  # fold it again
+        header, body = first_solution.locator(".myst-exercise-header"), first_solution.locator(".myst-exercise-body")
+        if body.is_visible():
+            header.click()
+            body.wait_for(state="hidden")
         first_solution.scroll_into_view_if_needed()
         page.screenshot(path=shots / f"{Path(name).stem}-3-solution-folded.png")
-        first_solution.locator(".myst-exercise-header").click()
-        first_solution.locator(".myst-exercise-body").wait_for(state="visible")
+        header.click()
+        body.wait_for(state="visible")
         page.screenshot(path=shots / f"{Path(name).stem}-4-solution-unfolded.png")
     return problems, elapsed
 
@@ -219,20 +232,20 @@ def page(browser):
     page.close()
 
 
-@pytest.mark.parametrize(("chapter", "seconds"), [("sigmoid", 60), ("initialization", 180)])
-def test_chapter_runs_in_jupyterlab_as_the_book_shows_it(chapter, seconds, lab, page):
+@pytest.mark.parametrize("chapter", ["sigmoid", "initialization"])
+def test_chapter_runs_in_jupyterlab_as_the_book_shows_it(chapter, lab, page):
     url, token, folder = lab
     shots = folder / "screenshots" if chapter == "sigmoid" else None
     if shots:
         shots.mkdir()
-    problems, elapsed = notebook_problems(page, url, token, f"{chapter}.ipynb", seconds, shots)
+    problems, elapsed = notebook_problems(page, url, token, f"{chapter}.ipynb", shots)
     assert problems == []
     print(f"{chapter}: Run All took {elapsed:.1f} s")
 
 
 def test_jupyterlab_check_fails_on_a_broken_chapter(lab, page):
     url, token, _ = lab
-    problems, _ = notebook_problems(page, url, token, "broken-sigmoid.ipynb", 60)
+    problems, _ = notebook_problems(page, url, token, "broken-sigmoid.ipynb")
     assert "the notebook is marked as modified before anything was run" in problems, problems
     assert any(p.startswith("raw markup") and "{exercise" in p for p in problems), problems
     assert any(p.startswith("raw markup") and ":label:" in p for p in problems), problems
@@ -241,6 +254,7 @@ def test_jupyterlab_check_fails_on_a_broken_chapter(lab, page):
     assert any("ZeroDivisionError" in p for p in problems), problems
     assert any("wrote to stderr: careful" in p for p in problems), problems
     assert "no live figure found" in problems, problems
+    assert "1 code cell(s) of solutions show their source" in problems, problems
 
 
 def readme_block(language, after):
