@@ -24,9 +24,10 @@ book: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/pytest
 
-# Jupyter refuses to run as root unless told to (containers, CI machines).
+# Jupyter refuses to run as root unless told to (containers, CI machines). lab-settings/ holds the
+# book's JupyterLab defaults (no prompt about fetching news from the web).
 lab: $(INSTALLED)
-	$(IN_REFERENCE_ENV) $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) chapters/
+	$(IN_REFERENCE_ENV) $(BIN)/jupyter lab --LabApp.app_settings_dir=lab-settings $(if $(filter 0,$(shell id -u)),--allow-root) chapters/
 
 # Re-run chapters from a fresh kernel, storing their outputs in place and their figures in figures/
 # (all of them, or e.g. `make execute CHAPTERS=chapters/sigmoid.ipynb`).

@@ -29,7 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 # Slow modules run last, in this order, after the unit tests and nbval's notebooks.
-_LAST = ("test_perturbation.py", "test_figures.py", "test_live_figures.py", "test_book.py", "test_browser.py")
+_LAST = ("test_perturbation.py", "test_figures.py", "test_live_figures.py", "test_book.py", "test_browser.py",
+         "test_lab.py")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
 
 # Run in each chapter's kernel after the chapter: move every control of every live figure and report
 # whether the live image changed and equals the static twin's frame for the new setting.
@@ -115,3 +120,20 @@ def html(tmp_path_factory):
     )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     return out / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium driven by Playwright; skipped with the reason if Chromium is missing, except
+    under ``CI=true``, where a missing browser is a failure."""
+    if not CHROMIUM.exists():
+        reason = f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; under CI a missing browser is an error")
+        pytest.skip(f"{reason}: skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

@@ -3,44 +3,23 @@
 For each page: no console errors, no failed requests, every image loaded and described, math
 rendered by MathJax, exercise solutions hidden until clicked, and every static twin of a live figure
 switching frames when its sliders move. A full-page screenshot of each page is saved under pytest's
-temporary folder. Without Chromium the tests are skipped with the reason, except under ``CI=true``,
-where a missing browser is a failure.
+temporary folder. Without Chromium the tests are skipped (see the ``browser`` fixture in conftest).
 """
 
 import functools
 import http.server
-import os
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
 # The pages the book must have: the front matter and one per chapter, plus Sphinx's own.
 PAGES = sorted(
     ["index.html", "genindex.html", "search.html"]
     + [f"chapters/{p.stem}.html" for p in (ROOT / "chapters").iterdir() if p.suffix in (".md", ".ipynb")]
 )
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        reason = f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; under CI a missing browser is an error")
-        pytest.skip(f"{reason}: skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
