@@ -61,10 +61,15 @@ def _as_float(token):
     return float(token.replace("−", "-"))
 
 
+def _skeleton(text):
+    return " ".join(_NUMBER.sub("#", text).split())
+
+
 def text_deviation(stored, fresh):
     """Largest absolute difference between corresponding numbers of two texts, or ``inf`` if their
-    words differ (the texts with every number blanked out must be equal)."""
-    if _NUMBER.sub("#", stored) != _NUMBER.sub("#", fresh):
+    words differ (the texts with every number blanked out must be equal, up to spacing: a column of
+    right-aligned numbers shifts when one of them gains a digit)."""
+    if _skeleton(stored) != _skeleton(fresh):
         return float("inf")
     pairs = zip(_NUMBER.findall(stored), _NUMBER.findall(fresh))
     return max((abs(_as_float(a) - _as_float(b)) for a, b in pairs if a != b), default=0.0)
@@ -91,7 +96,7 @@ def compare_cell(stored, fresh):
     for old, new in zip(old_texts, new_texts):
         deviation = text_deviation(old, new) if old != new else 0.0
         worst = max(worst, deviation)
-        if deviation > numbers:
+        if old != new and (numbers == 0 or deviation > numbers):
             first = next((o, n) for o, n in zip(old.splitlines(), new.splitlines()) if o != n) if \
                 old.count("\n") == new.count("\n") else (old[:200], new[:200])
             problems.append(f"text differs (deviation {deviation:g}, tolerance {numbers:g}): "

@@ -58,6 +58,15 @@ def test_text_deviation_compares_numbers_and_requires_the_words_to_match():
     assert text_deviation("loss −1.5", "loss -1.25") == pytest.approx(0.25)
     assert text_deviation("reaches 15 layers", "reaches 15 units") == float("inf")
     assert text_deviation("1 2 3", "1 2") == float("inf")
+    assert text_deviation("relu   9.9 ± 0.5", "relu  10.3 ± 0.5") == pytest.approx(0.4)  # a column shifts
+
+
+def test_without_a_declared_tolerance_any_change_of_text_fails():
+    def cell(text, source="report()"):
+        return nbformat.v4.new_code_cell(source, outputs=[nbformat.v4.new_output("stream", name="stdout", text=text)])
+
+    assert compare_cell(cell("a  1"), cell("a 1"))[0]
+    assert not compare_cell(cell("a  1", "# fp-tolerance: 0.1\nreport()"), cell("a 1"))[0]
 
 
 def test_declared_tolerances_are_read_from_comment_lines_and_checked():
