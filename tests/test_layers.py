@@ -14,6 +14,7 @@ LAYERS = [
     *[layers.GatedLinear(3, gate) for gate in layers.GATES.values()],
     layers.GatedLinear(3, "identity"),
     layers.Maxout(3, pieces=4),
+    layers.RMSNorm(),
 ]
 
 
@@ -49,6 +50,11 @@ def test_value_path_gradient_has_no_gate_derivative_factor():
     params = {"W": np.array([[1.0]]), "b": np.zeros(1), "V": np.array([[2.0]]), "c": np.zeros(1)}
     _, grads = layer.backward(params, layer.forward(params, np.array([[3.0]]))[1], np.array([[1.0]]))
     assert grads["V"][0, 0] == 3.0 * 3.0  # x · φ(u) = 3 · relu(3)
+
+
+def test_rms_norm_gives_every_sample_unit_root_mean_square():
+    y, _ = layers.RMSNorm(eps=0.0).forward({}, RNG.normal(size=(4, 6)) * [[1.0], [10.0], [0.1], [3.0]])
+    np.testing.assert_allclose(np.mean(y * y, axis=1), 1.0, rtol=1e-14)
 
 
 def test_maxout_takes_the_largest_piece_and_routes_the_gradient_to_it_only():

@@ -198,6 +198,39 @@ class Maxout:
         return f"Maxout({self.n_out}, k={self.pieces})"
 
 
+@dataclass(frozen=True)
+class RMSNorm:
+    r"""Rescale each sample to unit root mean square, without learned parameters (Zhang & Sennrich, 2019).
+
+    .. math:: y = \frac{x}{s}, \quad s = \sqrt{\tfrac1n \lVert x \rVert^2 + \epsilon}; \qquad
+              \frac{\partial L}{\partial x} = \frac{1}{s}\Bigl(g - y\,\frac{\langle g, y\rangle}{n}\Bigr),
+              \quad g = \frac{\partial L}{\partial y}
+
+    for a sample of n features. The pre-norm blocks of current language models place it in front of
+    each feed-forward block; here it keeps a deep stack's signal at a fixed scale.
+
+    >>> RMSNorm().forward({}, np.array([[3.0, 4.0]]))[0].round(6)
+    array([[0.848528, 1.131371]])
+    """
+
+    eps: float = 1e-6
+
+    def init_params(self, rng, n_in):
+        return {}
+
+    def forward(self, params, x):
+        scale = np.sqrt(np.mean(x * x, axis=1, keepdims=True) + self.eps)
+        y = x / scale
+        return y, (y, scale)
+
+    def backward(self, params, cache, dy):
+        y, scale = cache
+        return (dy - y * np.mean(dy * y, axis=1, keepdims=True)) / scale, {}
+
+    def __str__(self):
+        return "RMSNorm"
+
+
 class Network:
     """A list of layers and their parameters, initialized from ``rng`` for inputs of width ``n_in``.
 
