@@ -96,3 +96,12 @@ def test_a_swiglu_network_and_a_maxout_network_learn_the_digits_and_count_their_
 def test_bad_arguments_are_rejected_saying_what_is_allowed(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("kind", ["relu", "gelu", "tanh", "maxout", *layers.GATES])
+def test_feed_forward_blocks_keep_the_mean_square_of_gaussian_inputs(kind):
+    # Wide hidden layer and many samples: the mean square of the block's output should be 1 ± a few %.
+    rng = np.random.default_rng(5)
+    net = layers.Network(layers.feed_forward(kind, 64, 2048), n_in=64, rng=rng)
+    y = net(rng.standard_normal((512, 64)))
+    assert np.mean(y * y) == pytest.approx(1.0, abs=0.1)

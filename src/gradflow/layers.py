@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradflow import activations, nets
+from gradflow import activations, moments, nets
 from gradflow import init as initializers
 from gradflow._checks import check_rng, positive_float, positive_int
 
@@ -110,8 +110,7 @@ class GatedLinear:
 
     The value path carries the gradient scaled by φ(u), without a φ′ factor. The gate φ names the
     family: ``"sigmoid"`` is GLU (Dauphin et al., 2017), ``"relu"`` ReGLU, ``"gelu"`` GEGLU and
-    ``"silu"`` SwiGLU (Shazeer, 2020); :data:`GATES` maps these names to the gates. ``gain`` multiplies the
-    standard deviation of V only, so that the gate's input keeps the scale ``init`` gives it.
+    ``"silu"`` SwiGLU (Shazeer, 2020); :data:`GATES` maps these names to the gates.
 
     >>> layer = GatedLinear(2, "sigmoid")
     >>> params = {"W": np.zeros((1, 2)), "b": np.zeros(2), "V": np.ones((1, 2)), "c": np.zeros(2)}
@@ -122,16 +121,14 @@ class GatedLinear:
     n_out: int
     gate: str = "sigmoid"
     init: str = "lecun_normal"
-    gain: float = 1.0
 
     def __post_init__(self):
         positive_int("n_out", self.n_out)
-        positive_float("gain", self.gain)
         activations.get(self.gate)
 
     def init_params(self, rng, n_in):
         return {"W": _weights(n_in, self.n_out, rng, self.init, 1.0), "b": np.zeros(self.n_out),
-                "V": _weights(n_in, self.n_out, rng, self.init, self.gain), "c": np.zeros(self.n_out)}
+                "V": _weights(n_in, self.n_out, rng, self.init, 1.0), "c": np.zeros(self.n_out)}
 
     def forward(self, params, x):
         _check_batch(x, len(params["W"]), self)
@@ -229,6 +226,32 @@ class RMSNorm:
 
     def __str__(self):
         return "RMSNorm"
+
+
+def feed_forward(kind, width, hidden):
+    r"""A pre-norm feed-forward block: RMSNorm, a hidden layer of ``kind``, then Dense(width).
+
+    The hidden layer is Dense(hidden) followed by the activation ``kind`` (a registry name such as
+    ``"relu"``), a GatedLinear(hidden) whose gate is ``GATES[kind]`` (``kind`` such as ``"SwiGLU"``), or a
+    Maxout(hidden) with k = 2 pieces (``kind="maxout"``). Its weights are LeCun's, so every pre-activation
+    it computes has unit variance for an input of unit root mean square; the output layer's weights have
+    variance :math:`\sigma_w^2/n` with :math:`\sigma_w^2 = 1/\mathbb{E}[\varphi(Z)^2]` (for a gated unit
+    :math:`\mathbb{E}[(\varphi(u)\,v)^2] = \mathbb{E}[\varphi(Z)^2]`; for maxout with two pieces
+    :math:`\mathbb{E}[\max(Z_1, Z_2)^2] = 1`), so the block keeps :math:`\mathbb{E}[y^2] = 1`. Shazeer
+    (2020) gives a gated block ⅔ of the ungated hidden width, so that both have the same number of weights.
+
+    >>> feed_forward("SwiGLU", 32, 64)
+    [RMSNorm(eps=1e-06), GatedLinear(n_out=64, gate='silu', init='lecun_normal'), Dense(n_out=32, init='lecun_normal', gain=1.676...)]
+    """
+    if kind == "maxout":
+        return [RMSNorm(), Maxout(hidden, pieces=2), Dense(width)]
+    if kind in GATES:
+        hidden_layers = [GatedLinear(hidden, GATES[kind])]
+        activation = GATES[kind]
+    else:
+        hidden_layers = [Dense(hidden), Elementwise(kind)]
+        activation = kind
+    return [RMSNorm(), *hidden_layers, Dense(width, gain=moments.weight_variance(activation) ** 0.5)]
 
 
 class Network:
