@@ -105,3 +105,18 @@ def test_feed_forward_blocks_keep_the_mean_square_of_gaussian_inputs(kind):
     net = layers.Network(layers.feed_forward(kind, 64, 2048), n_in=64, rng=rng)
     y = net(rng.standard_normal((512, 64)))
     assert np.mean(y * y) == pytest.approx(1.0, abs=0.1)
+
+
+def test_glu_exercise_accepts_an_independent_gradient_and_rejects_the_value_path_alone():
+    from scipy.special import expit
+
+    from gradflow import exercises
+
+    def by_hand(x, W, b, V, c, dy, gate_path=True):
+        gate, value = expit(x @ W + b), x @ V + c
+        dx = (dy * gate) @ V.T
+        return dx + (dy * value * gate * (1 - gate)) @ W.T if gate_path else dx
+
+    assert exercises.grade("glu-input-gradient", by_hand)
+    verdict = exercises.grade("glu-input-gradient", lambda *args: by_hand(*args, gate_path=False))
+    assert not verdict and "expected" in verdict.message
