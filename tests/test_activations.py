@@ -1,6 +1,7 @@
 """The activations agree with independent computations: textbook formulas, finite differences,
 closed forms and SciPy quadrature; their stated properties agree with their numbers."""
 
+import dataclasses
 import math
 import warnings
 
@@ -41,14 +42,24 @@ KNOWN = {
     "gelu_tanh": (lambda x: x / 2 * (1 + np.tanh(GELU_TANH_SCALE * (x + 0.044715 * x**3))), (0, inf, 0, 1)),
     "silu": (lambda x: x / (1 + np.exp(-x)), (0, inf, 0, 1)),
     "mish": (lambda x: x * np.tanh(np.log1p(np.exp(x))), (0, inf, 0, 1)),
+    "relu6": (lambda x: np.where(x > 6, 6.0, np.where(x > 0, x, 0.0)), (0, 6, 0, 0)),
+    "hard_tanh": (lambda x: np.where(x > 1, 1.0, np.where(x < -1, -1.0, x)), (-1, 1, 0, 0)),
+    "hard_sigmoid": (lambda x: np.where(x > 3, 1.0, np.where(x < -3, 0.0, (x + 3) / 6)), (0, 1, 0, 0)),
+    "hard_swish": (lambda x: np.where(x > 3, x, np.where(x < -3, 0.0, x * (x + 3) / 6)), (0, inf, 0, 1)),
+    "softsign": (lambda x: x / (1 + np.abs(x)), (-1, 1, 0, 0)),
 }
 
 GRID = np.append(np.linspace(-20, 20, 4001), 0.0)
 FINE_GRID = np.linspace(-10, 10, 20001)
-# Every kink of these activations is at 0; finite differences stay clear of it.
-AWAY_FROM_KINK = FINE_GRID[(np.abs(FINE_GRID) > 1e-2) & (np.abs(FINE_GRID) <= 6)]
 PROPERTY = settings(max_examples=40, deadline=None, database=None)
 MODERATE = hnp.arrays(np.float32, st.integers(0, 20), elements=st.floats(-1e4, 1e4, width=32))
+
+
+def away_from_kinks(activation):
+    """Points of [−6, 6] at least 0.01 from the activation's kinks and from 0, for finite differences."""
+    x = FINE_GRID[np.abs(FINE_GRID) <= 6]
+    distance = np.abs(x[:, None] - np.array([0.0, *activation.kinks])).min(axis=1)
+    return x[distance > 1e-2]
 
 
 def test_every_activation_has_a_known_formula_and_limits():
@@ -63,14 +74,16 @@ def test_values_match_the_textbook_formula(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_derivative_matches_central_finite_differences(name):
-    act, x, h = get(name), AWAY_FROM_KINK, 1e-5
+    act, h = get(name), 1e-5
+    x = away_from_kinks(act)
     np.testing.assert_allclose(act.derivative(x), (act(x + h) - act(x - h)) / (2 * h), rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_derivative_at_zero_is_the_left_derivative(name):
+def test_derivative_at_zero_and_at_every_kink_is_the_left_derivative(name):
     act, h = get(name), 1e-7
-    assert act.derivative(0.0) == pytest.approx((act(0.0) - act(-h)) / h, abs=1e-6)
+    for kink in {0.0, *act.kinks}:
+        assert act.derivative(kink) == pytest.approx((act(kink) - act(kink - h)) / h, abs=1e-6)
 
 
 def test_sigmoid_derivative_is_max_quarter_at_zero():
@@ -112,6 +125,36 @@ def test_selu_constants_solve_klambauer_fixed_point_equations():
 def test_gelu_tanh_is_within_5e_4_of_exact_gelu():
     exact = FINE_GRID * stats.norm.cdf(FINE_GRID)
     assert np.max(np.abs(get("gelu_tanh")(FINE_GRID) - exact)) < 5e-4
+
+
+def test_softsign_approaches_its_limits_only_polynomially():
+    softsign = get("softsign")
+    assert softsign(1e4) == pytest.approx(1 - 1 / 10001, rel=1e-15) and softsign(-1e4) == -softsign(1e4)
+    np.testing.assert_allclose(softsign.derivative(GRID), (1 - np.abs(softsign(GRID))) ** 2, rtol=1e-12)
+
+
+def test_hard_swish_is_x_times_hard_sigmoid_and_relu6_a_rescaled_hard_tanh():
+    np.testing.assert_allclose(get("hard_swish")(GRID), GRID * get("hard_sigmoid")(GRID), rtol=1e-15)
+    np.testing.assert_allclose(get("relu6")(GRID), 3 * (get("hard_tanh")(GRID / 3 - 1) + 1), atol=1e-14)
+
+
+def _largest_gap_of_hard_sigmoid():
+    # Inside (−3, 0) the gap (x + 3)/6 − σ(x) is smooth; its maximum is where σ′(x) = 1/6.
+    gap = optimize.minimize_scalar(lambda x: special.expit(x) - (x + 3) / 6, bounds=(-3, 0), method="bounded",
+                                   options={"xatol": 1e-10})
+    return -gap.fun
+
+
+@pytest.mark.parametrize(
+    ("hard", "smooth", "largest_gap"),
+    [("hard_tanh", "tanh", lambda: 1 - math.tanh(1)),  # at x = ±1, where the clipping starts
+     ("hard_swish", "silu", lambda: 3 * special.expit(-3)),  # at x = −3, where hswish reaches 0
+     ("hard_sigmoid", "sigmoid", _largest_gap_of_hard_sigmoid)],
+)
+def test_hard_variants_differ_from_their_smooth_originals_by_the_computed_largest_gap(hard, smooth, largest_gap):
+    x = np.linspace(-10, 10, 2_000_001)
+    gap = np.abs(get(hard)(x) - get(smooth)(x)).max()
+    assert gap == pytest.approx(largest_gap(), abs=1e-9)
 
 
 def test_rrelu_evaluates_with_the_mean_slope():
@@ -158,7 +201,8 @@ def test_zero_centred_flag_means_zero_at_zero_and_both_signs(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_saturating_flag_names_the_sides_where_the_derivative_vanishes(name):
     act = get(name)
-    sides = (abs(act.derivative(-50.0)) < 1e-6, abs(act.derivative(50.0)) < 1e-6)
+    # At ±1e4, as softsign's slope decays only like 1/x²: softsign′(±50) ≈ 4e-4.
+    sides = (abs(act.derivative(-1e4)) < 1e-6, abs(act.derivative(1e4)) < 1e-6)
     expected = {(True, True): "both", (True, False): "negative", (False, True): "positive"}.get(sides, "none")
     assert act.saturating == expected
 
@@ -169,10 +213,20 @@ def test_monotone_flag_means_non_decreasing_on_a_grid(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_smooth_flag_means_value_and_derivative_continuous_at_zero(name):
+def test_value_or_derivative_jumps_at_each_kink_and_nowhere_else_on_a_grid(name):
     act, eps = get(name), 1e-9
-    jumps = abs(act(eps) - act(-eps)), abs(act.derivative(eps) - act.derivative(-eps))
-    assert act.smooth == (max(jumps) < 1e-6)
+    for kink in act.kinks:
+        jumps = abs(act(kink + eps) - act(kink - eps)), abs(act.derivative(kink + eps) - act.derivative(kink - eps))
+        assert max(jumps) > 1e-3, f"no jump at {kink}"
+    x = away_from_kinks(act)
+    steps = np.abs(np.diff(act.derivative(x)))[np.diff(x) < 2e-3]  # neighbours not separated by a kink
+    assert steps.max() < 1e-2
+    assert act.smooth == (not act.kinks)
+
+
+def test_smooth_must_agree_with_the_kinks():
+    with pytest.raises(ValueError, match="contradicts kinks"):
+        dataclasses.replace(get("relu"), smooth=True)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -217,7 +271,7 @@ def test_infinities_give_the_limits(name):
     np.testing.assert_array_equal(act.derivative(x), limits[2:])
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "softsign"])
 def test_inputs_of_1e4_are_already_at_the_limits(name):
     act, (at_minus_inf, at_plus_inf, slope_minus_inf, slope_plus_inf) = get(name), KNOWN[name][1]
     for x, limit, slope in [(-1e4, at_minus_inf, slope_minus_inf), (1e4, at_plus_inf, slope_plus_inf)]:
@@ -265,8 +319,8 @@ def test_arrays_keep_their_shape(name, shape):
 
 # Bad inputs
 def test_unknown_name_is_rejected_with_the_list_of_valid_names():
-    with pytest.raises(ValueError, match="relu6") as error:
-        get("relu6")
+    with pytest.raises(ValueError, match="swiglu") as error:
+        get("swiglu")
     assert all(name in str(error.value) for name in NAMES)
     with pytest.raises(TypeError, match="str"):
         get(3)
@@ -382,5 +436,5 @@ def test_resolve_accepts_names_aliases_and_activations_and_rejects_other_things(
     assert activations.resolve(silu) is silu
     with pytest.raises(TypeError, match="registry name such as 'relu' or an Activation, got 3"):
         activations.resolve(3)
-    with pytest.raises(ValueError, match="unknown activation 'relu6'"):
-        activations.resolve("relu6")
+    with pytest.raises(ValueError, match="unknown activation 'swiglu'"):
+        activations.resolve("swiglu")

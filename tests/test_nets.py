@@ -304,8 +304,8 @@ def test_bad_widths_are_rejected(widths, message):
 
 
 def test_unknown_activation_is_rejected():
-    with pytest.raises(ValueError, match="relu6"):
-        mlp([2, 2], "relu6", np.random.default_rng(0))
+    with pytest.raises(ValueError, match="swiglu"):
+        mlp([2, 2], "swiglu", np.random.default_rng(0))
 
 
 def test_activation_of_the_wrong_type_is_rejected():

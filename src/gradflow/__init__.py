@@ -1,13 +1,13 @@
 """gradflow: the helper package of *Activation Functions and Gradient Flow*.
 
 Each module owns one idea: ``activations`` (the registry of activation functions), ``nets`` (a small
-NumPy MLP with inspectable caches), ``init`` (weight initializers), ``diagnostics`` (what to measure
+NumPy MLP with inspectable caches), ``init`` (weight initializers), ``layers`` (gated units, maxout and networks as lists of layers), ``moments`` (Gaussian moments of the activations), ``regions`` (linear pieces of ReLU nets along a line), ``diagnostics`` (what to measure
 inside a network), ``plots`` (the book's figure style and ``save``), ``widgets`` (live controls with a
 static no-kernel twin) and ``exercises`` (auto-checkers for the reader's code).
 """
 
 __version__ = "0.1.0"
 
-from gradflow import activations, approximation, data, diagnostics, dying, ensembles, exercises, init, nets, plots, recurrent, remedies, theory, widgets
+from gradflow import activations, approximation, data, diagnostics, dying, ensembles, exercises, init, layers, moments, nets, plots, recurrent, regions, remedies, theory, widgets
 
-__all__ = ["activations", "approximation", "data", "diagnostics", "dying", "ensembles", "exercises", "init", "nets", "plots", "recurrent", "remedies", "theory", "widgets"]
+__all__ = ["activations", "approximation", "data", "diagnostics", "dying", "ensembles", "exercises", "init", "layers", "moments", "nets", "plots", "recurrent", "regions", "remedies", "theory", "widgets"]

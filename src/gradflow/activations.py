@@ -9,9 +9,10 @@ LaTeX and properties once; tables, legends, plots and checkers read them from th
 
 Conventions
 -----------
-- At the kink x = 0 of a piecewise activation, φ′(0) is the left derivative (0 for ReLU, α for leaky
-  ReLU, λα for SELU), as in PyTorch; Bertoin et al. (2021), "Numerical influence of ReLU′(0) on
-  backpropagation", show that the choice can matter.
+- At a kink k of a piecewise activation (listed in its ``kinks``), φ′(k) is the left derivative (0
+  for ReLU at 0, α for leaky ReLU, λα for SELU, 1 for ReLU6 at 6), as PyTorch does at 0;
+  Bertoin et al. (2021), "Numerical influence of ReLU′(0) on backpropagation", show that the choice
+  can matter.
 - The step function has step(0) = 0, so that step = ReLU′ everywhere, kink included.
 - ``"swish"`` is an alias of ``"silu"``: :func:`get` accepts it, :func:`names` lists canonical names.
 
@@ -64,9 +65,12 @@ class Activation:
     monotone : bool
         φ is non-decreasing.
     smooth : bool
-        φ is continuously differentiable (C¹).
+        φ is continuously differentiable (C¹), which holds exactly when ``kinks`` is empty.
     params : mapping of str to float
         Parameter values, read-only; change them with :meth:`with_params`.
+    kinks : tuple of float
+        The points where φ or φ′ jumps, in increasing order (φ′ takes its left derivative there);
+        φ is C¹ everywhere else.
 
     Examples
     --------
@@ -88,10 +92,13 @@ class Activation:
     _value: Callable[..., np.ndarray]
     _derivative: Callable[..., np.ndarray]
     _check: Callable[..., None] = _unconstrained
+    kinks: tuple[float, ...] = ()
 
     def __post_init__(self):
         if self.saturating not in _SATURATING_SIDES:
             raise ValueError(f"saturating must be one of {_SATURATING_SIDES}, got {self.saturating!r}")
+        if self.smooth == bool(self.kinks):
+            raise ValueError(f"{self.name}: smooth={self.smooth} contradicts kinks={self.kinks}")
         # Read-only, so that a frozen Activation cannot be changed through its params either.
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
@@ -317,6 +324,7 @@ _register(Activation(
     latex=r"H(x) = 1 \text{ if } x > 0 \text{ else } 0", derivative_latex=r"H'(x) = 0 \quad (x \neq 0)",
     range=(0.0, 1.0), zero_centred=False, saturating="both", monotone=True, smooth=False,
     params={}, _value=_step, _derivative=_step_derivative,
+    kinks=(0.0,),
 ))
 
 
@@ -397,6 +405,7 @@ _register(Activation(
     derivative_latex=r"\mathrm{ReLU}'(x) = 1 \text{ if } x > 0 \text{ else } 0",
     range=(0.0, math.inf), zero_centred=False, saturating="negative", monotone=True, smooth=False,
     params={}, _value=_relu, _derivative=_relu_derivative,
+    kinks=(0.0,),
 ))
 
 
@@ -427,6 +436,7 @@ _register(Activation(
     derivative_latex=r"\mathrm{LReLU}'(x) = 1 \text{ if } x > 0 \text{ else } \alpha",
     range=(-math.inf, math.inf), zero_centred=True, saturating="none", monotone=True, smooth=False,
     params={"alpha": 0.01}, _value=_leaky_relu, _derivative=_leaky_relu_derivative, _check=_positive,
+    kinks=(0.0,),
 ))
 
 
@@ -436,6 +446,7 @@ _register(Activation(
     derivative_latex=r"\mathrm{PReLU}'(x) = 1 \text{ if } x > 0 \text{ else } \alpha",
     range=(-math.inf, math.inf), zero_centred=True, saturating="none", monotone=True, smooth=False,
     params={"alpha": 0.25}, _value=_leaky_relu, _derivative=_leaky_relu_derivative,
+    kinks=(0.0,),
 ))
 
 
@@ -505,6 +516,7 @@ _register(Activation(
     range=(-math.inf, math.inf), zero_centred=True, saturating="none", monotone=True, smooth=False,
     params={"lower": 1 / 8, "upper": 1 / 3}, _value=_rrelu, _derivative=_rrelu_derivative,
     _check=_ordered_slopes,
+    kinks=(0.0,),
 ))
 
 
@@ -606,6 +618,7 @@ _register(Activation(
     derivative_latex=r"\mathrm{SELU}'(x) = \lambda \text{ if } x > 0 \text{ else } \lambda\alpha e^{x}",
     range=(-_SELU_SCALE * _SELU_ALPHA, math.inf), zero_centred=True, saturating="negative",
     monotone=True, smooth=False, params={}, _value=_selu, _derivative=_selu_derivative,
+    kinks=(0.0,),
 ))
 
 
@@ -808,6 +821,161 @@ _register(Activation(
     ),
     range=(-0.30884341301725043, math.inf), zero_centred=True, saturating="negative", monotone=False,
     smooth=True, params={}, _value=_mish, _derivative=_mish_derivative,
+))
+
+
+# Hard and clipped variants: piecewise-linear stand-ins for the smooth functions above, cheap to
+# evaluate and exact in fixed-point arithmetic (Howard et al., 2019, section 5.2).
+
+
+def _inside(x, low, high):
+    """1 where low < x ≤ high, else 0: the slope of a clipped linear piece, left derivative at its ends."""
+    return ((x > low) & (x <= high)).astype(x.dtype)
+
+
+def _relu6(x):
+    r"""ReLU capped at 6 (Krizhevsky, 2010), the activation of MobileNets (Howard et al., 2017).
+
+    .. math:: \mathrm{ReLU6}(x) = \min(\max(0, x), 6), \qquad
+              \mathrm{ReLU6}'(x) = 1 \text{ if } 0 < x \le 6 \text{ else } 0
+
+    The cap bounds the outputs, which suits low-precision arithmetic; above 6 the unit saturates exactly.
+
+    >>> get("relu6")([-1.0, 3.0, 8.0])
+    array([0., 3., 6.])
+    """
+    return np.clip(x, 0, 6)
+
+
+def _relu6_derivative(x):
+    return _inside(x, 0, 6)
+
+
+_register(Activation(
+    name="relu6", label="ReLU6",
+    latex=r"\mathrm{ReLU6}(x) = \min(\max(0, x), 6)",
+    derivative_latex=r"\mathrm{ReLU6}'(x) = 1 \text{ if } 0 < x \leq 6 \text{ else } 0",
+    range=(0.0, 6.0), zero_centred=False, saturating="both", monotone=True, smooth=False,
+    params={}, _value=_relu6, _derivative=_relu6_derivative, kinks=(0.0, 6.0),
+))
+
+
+def _hard_tanh(x):
+    r"""Hard tanh: the identity clipped to [−1, 1] (Collobert et al., 2011).
+
+    .. math:: \mathrm{HardTanh}(x) = \min(\max(x, -1), 1), \qquad
+              \mathrm{HardTanh}'(x) = 1 \text{ if } -1 < x \le 1 \text{ else } 0
+
+    Its slope is exactly 0 for |x| > 1, where tanh′ is only small.
+
+    >>> get("hard_tanh")([-3.0, 0.5, 3.0])
+    array([-1. ,  0.5,  1. ])
+    """
+    return np.clip(x, -1, 1)
+
+
+def _hard_tanh_derivative(x):
+    return _inside(x, -1, 1)
+
+
+_register(Activation(
+    name="hard_tanh", label="Hard tanh",
+    latex=r"\mathrm{HardTanh}(x) = \min(\max(x, -1), 1)",
+    derivative_latex=r"\mathrm{HardTanh}'(x) = 1 \text{ if } -1 < x \leq 1 \text{ else } 0",
+    range=(-1.0, 1.0), zero_centred=True, saturating="both", monotone=True, smooth=False,
+    params={}, _value=_hard_tanh, _derivative=_hard_tanh_derivative, kinks=(-1.0, 1.0),
+))
+
+
+def _hard_sigmoid(x):
+    r"""Hard sigmoid, the piecewise-linear gate of MobileNetV3 (Howard et al., 2019).
+
+    .. math:: \mathrm{hsigmoid}(x) = \frac{\mathrm{ReLU6}(x + 3)}{6}, \qquad
+              \mathrm{hsigmoid}'(x) = \tfrac16 \text{ if } -3 < x \le 3 \text{ else } 0
+
+    Other libraries use other slopes (Keras once used clip(0.2x + 0.5, 0, 1)); this is Howard et al.'s
+    and PyTorch's.
+
+    >>> get("hard_sigmoid")([-4.0, 0.0, 1.5])
+    array([0.  , 0.5 , 0.75])
+    """
+    return np.clip(x + 3, 0, 6) / 6
+
+
+def _hard_sigmoid_derivative(x):
+    return _inside(x, -3, 3) / 6
+
+
+_register(Activation(
+    name="hard_sigmoid", label="Hard sigmoid",
+    latex=r"\mathrm{hsigmoid}(x) = \mathrm{ReLU6}(x + 3) / 6",
+    derivative_latex=r"\mathrm{hsigmoid}'(x) = 1/6 \text{ if } -3 < x \leq 3 \text{ else } 0",
+    range=(0.0, 1.0), zero_centred=False, saturating="both", monotone=True, smooth=False,
+    params={}, _value=_hard_sigmoid, _derivative=_hard_sigmoid_derivative, kinks=(-3.0, 3.0),
+))
+
+
+def _hard_swish(x):
+    r"""Hard swish: SiLU with its sigmoid replaced by the hard sigmoid (Howard et al., 2019).
+
+    .. math:: \mathrm{hswish}(x) = x\, \frac{\mathrm{ReLU6}(x + 3)}{6}, \qquad
+              \mathrm{hswish}'(x) = \begin{cases} 0 & x \le -3 \\ (2x + 3)/6 & -3 < x \le 3 \\
+              1 & x > 3 \end{cases}
+
+    Continuous but not C¹: the slope jumps at −3 (from 0 to −1/2) and at 3 (from 3/2 to 1). The
+    minimum is −3/8 at x = −3/2.
+
+    >>> get("hard_swish")([-1.5, 1.0, 4.0])
+    array([-0.375     ,  0.66666667,  4.        ])
+    """
+    return _times_vanishing(x, _hard_sigmoid(x))
+
+
+def _hard_swish_derivative(x):
+    return np.where(x > 3, 1.0, np.where(x > -3, (2 * x + 3) / 6, 0.0))
+
+
+_register(Activation(
+    name="hard_swish", label="Hard swish",
+    latex=r"\mathrm{hswish}(x) = x\, \mathrm{ReLU6}(x + 3) / 6",
+    derivative_latex=(
+        r"\mathrm{hswish}'(x) = 0,\ \frac{2x + 3}{6},\ 1 \text{ for } x \leq -3,\ "
+        r"-3 < x \leq 3,\ x > 3"
+    ),
+    range=(-0.375, math.inf), zero_centred=True, saturating="negative", monotone=False,
+    smooth=False, params={}, _value=_hard_swish, _derivative=_hard_swish_derivative, kinks=(-3.0, 3.0),
+))
+
+
+def _softsign(x):
+    r"""Softsign, a sigmoid-shaped unit that saturates polynomially, not exponentially.
+
+    .. math:: \mathrm{softsign}(x) = \frac{x}{1 + |x|}, \qquad
+              \mathrm{softsign}'(x) = \frac{1}{(1 + |x|)^2}
+
+    Glorot & Bengio (2010) compared it with tanh in deep networks: its slope decays like 1/x², so a
+    unit far out on the plateau still passes some gradient (softsign′(100) ≈ 1e-4, tanh′(100) = 0 in
+    float64), and 1e4 is not yet at the limit ±1.
+
+    >>> get("softsign")([-1.0, 3.0])
+    array([-0.5 ,  0.75])
+    """
+    infinite = np.isinf(x)
+    finite = np.where(infinite, 0, x)  # ±inf / (1 + inf) would be NaN
+    return np.where(infinite, np.sign(x), finite / (1 + np.abs(finite)))
+
+
+def _softsign_derivative(x):
+    # Squaring the reciprocal cannot overflow, as squaring 1 + |x| would.
+    return np.square(1 / (1 + np.abs(x)))
+
+
+_register(Activation(
+    name="softsign", label="Softsign",
+    latex=r"\mathrm{softsign}(x) = \frac{x}{1 + |x|}",
+    derivative_latex=r"\mathrm{softsign}'(x) = \frac{1}{(1 + |x|)^2}",
+    range=(-1.0, 1.0), zero_centred=True, saturating="both", monotone=True, smooth=True,
+    params={}, _value=_softsign, _derivative=_softsign_derivative,
 ))
 
 

@@ -39,7 +39,7 @@ from typing import Callable
 import numpy as np
 from scipy import special
 
-from gradflow import activations, diagnostics, init, nets
+from gradflow import activations, diagnostics, init, layers, nets
 
 #: Seconds the reader's function may run on one test input.
 TIME_LIMIT = 5.0
@@ -197,6 +197,13 @@ _tails = close(rtol=1e-6, atol=1e-320)
 _INIT_CASES = tuple(
     (n_in, n_out, np.random.default_rng(seed)) for seed, (n_in, n_out) in enumerate([(500, 400), (100, 900), (1000, 50)])
 )
+
+
+
+def _glu_input_gradient(x, W, b, V, c, dy):
+    glu, params = layers.GatedLinear(W.shape[1], "sigmoid"), {"W": W, "b": b, "V": V, "c": c}
+    return glu.backward(params, glu.forward(params, x)[1], dy)[0]
+
 
 EXERCISES = {
     exercise.id: exercise
@@ -379,6 +386,18 @@ EXERCISES = {
                 (np.array([0.3, 0.4]), 1.0),
                 (np.random.default_rng(21).normal(size=50), 2.0),
                 (np.zeros(3), 1.0),
+            ),
+        ),
+        # Chapter "Gated linear units"
+        Exercise(
+            "glu-input-gradient",
+            "∂L/∂x for the GLU y = σ(xW + b) ⊙ (xV + c), given x (n, d_in), W, V (d_in, d_out), b, c (d_out,) "
+            "and dy = ∂L/∂y (n, d_out)",
+            _glu_input_gradient,
+            tuple(
+                tuple(rng.normal(size=shape) for shape in [(n, d_in), (d_in, d_out), (d_out,), (d_in, d_out), (d_out,), (n, d_out)])
+                for rng, (n, d_in, d_out) in [(np.random.default_rng(50), (1, 1, 1)), (np.random.default_rng(51), (4, 3, 5)),
+                                              (np.random.default_rng(52), (8, 6, 2))]
             ),
         ),
         # Chapter "Choosing an activation"
