@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradflow import nets, remedies
+from gradflow import nets, normalization, remedies
 from gradflow._checks import check_rng, positive_float, positive_int
 from gradflow.optimizers import Optimizer
 
@@ -87,8 +87,10 @@ class Stack:
     """K MLPs of one architecture as stacked arrays (leading axis K), trained by one objective.
 
     ``weights[l - 1]`` has shape (K, n_l, n_{l-1}); with ``norm`` every hidden layer also has
-    batch-norm scales and shifts of shape (K, n_l). :meth:`nets` copies the stack back into
-    K separate :class:`~gradflow.nets.MLP`.
+    batch-norm scales and shifts of shape (K, n_l), and every training step folds the batch's
+    statistics into ``running_means`` and ``running_vars`` (PyTorch's convention, see
+    :func:`gradflow.normalization.update_running`), which :meth:`predict` uses as frameworks do at
+    test time. :meth:`nets` copies the stack back into K separate :class:`~gradflow.nets.MLP`.
 
     >>> rng = np.random.default_rng(0)
     >>> stack = Stack([nets.mlp([2, 4, 2], "relu", rng) for _ in range(3)])
@@ -114,6 +116,8 @@ class Stack:
         hidden = first.widths[1:-1]
         self.gammas = [np.ones((self.count, w), first.dtype) for w in hidden] if norm else None
         self.betas = [np.zeros((self.count, w), first.dtype) for w in hidden] if norm else None
+        self.running_means = [np.zeros((self.count, w), first.dtype) for w in hidden] if norm else None
+        self.running_vars = [np.ones((self.count, w), first.dtype) for w in hidden] if norm else None
 
     def parameters(self):
         """``[W1, b1, ..., WL, bL]`` then, with batch norm, ``[γ1, β1, ...]``: the stack's own arrays."""
@@ -134,7 +138,33 @@ class Stack:
         grads = [g for layer in cache for g in (layer.dW, layer.db)]
         if self.norm:
             grads += [g for layer in cache[:-1] for g in (layer.dgamma, layer.dbeta)]
+            self._update_running(cache)
         return losses, grads, cache
+
+    def _update_running(self, cache):
+        """Fold each hidden layer's batch mean and variance of u = Wa + b into the running statistics."""
+        n = cache[0].a_in.shape[-2]
+        if n < 2:
+            return
+        for W, b, layer, mean, var in zip(self.weights, self.biases, cache, self.running_means, self.running_vars):
+            # u is linear in a_in, so its batch mean costs a vector-matrix product; BN's cache has its variance.
+            batch_mean = (layer.a_in.mean(axis=-2, keepdims=True) @ W.swapaxes(-1, -2))[..., 0, :] + b
+            batch_var = (1 / layer.bn[1][..., 0, :] ** 2 - remedies.EPS) * (n / (n - 1))
+            normalization.fold(mean, var, batch_mean, batch_var)
+
+    def predict(self, X):
+        """Logits (K, n, n_out) at test time: batch norm with the running statistics, each sample on its own."""
+        if not self.norm:
+            return self.forward(X)[0]
+        a, last = np.asarray(X, self.template.dtype), len(self.weights) - 1
+        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+            u = a @ W.swapaxes(-1, -2) + b[..., None, :]
+            if l == last:
+                return self.template.output_activation(u)
+            z = normalization.batchnorm_inference(u, self.gammas[l], self.betas[l], self.running_means[l],
+                                                  self.running_vars[l], remedies.EPS)
+            out = self.template.activation(z)
+            a = a + self.branch_scale * out if self.residual and W.shape[-1] == W.shape[-2] else out
 
     def nets(self):
         """The K nets as separate :class:`~gradflow.nets.MLP` (copies of the trained weights)."""
@@ -143,8 +173,8 @@ class Stack:
                          t.output_activation) for k in range(self.count)]
 
     def accuracy(self, X, labels):
-        """Fraction of samples each net classifies correctly, shape (K,) (batch norm uses the batch's statistics)."""
-        out, _ = self.forward(np.asarray(X)[None])
+        """Fraction of samples each net classifies correctly, shape (K,), through :meth:`predict`."""
+        out = self.predict(np.asarray(X)[None])
         return np.mean(out.argmax(axis=-1) == np.asarray(labels), axis=-1)
 
     def __repr__(self):
