@@ -39,7 +39,7 @@ from typing import Callable
 import numpy as np
 from scipy import special
 
-from gradflow import activations, diagnostics, init, layers, nets
+from gradflow import activations, diagnostics, init, layers, nets, optimizers
 
 #: Seconds the reader's function may run on one test input.
 TIME_LIMIT = 5.0
@@ -203,6 +203,12 @@ _INIT_CASES = tuple(
 def _glu_input_gradient(x, W, b, V, c, dy):
     glu, params = layers.GatedLinear(W.shape[1], "sigmoid"), {"W": W, "b": b, "V": V, "c": c}
     return glu.backward(params, glu.forward(params, x)[1], dy)[0]
+
+
+def _adam_step(theta, g, m, v, t, lr=1e-3):
+    """Adam's step t through gradflow.optimizers.adam, from the state after step t − 1."""
+    params, state = optimizers.adam(lr).update([g], {"t": t - 1, "m": [m.copy()], "v": [v.copy()]}, [theta.copy()])
+    return np.stack([params[0], state["m"][0], state["v"][0]])
 
 
 EXERCISES = {
@@ -409,6 +415,28 @@ EXERCISES = {
                 (np.array([0.95, 0.96, 0.94, 0.97, 0.95]),),
                 (np.random.default_rng(30).uniform(0.8, 1.0, size=(2, 8, 5)),),
                 (np.array([[1.0, 1.0, 1.0], [0.0, 0.5, 1.0]]),),
+            ),
+        ),
+        # Chapter "Watching gradients during training"
+        Exercise(
+            "update-ratio",
+            "the update-to-data ratio ‖W_after − W_before‖_F / ‖W_before‖_F of one weight matrix",
+            lambda W_before, W_after: np.linalg.norm(W_after - W_before) / np.linalg.norm(W_before),
+            (
+                (np.eye(3), 1.001 * np.eye(3)),
+                (np.random.default_rng(40).normal(size=(4, 5)), np.random.default_rng(41).normal(size=(4, 5))),
+                (np.array([[3.0, -4.0]]), np.array([[3.0, -4.0]])),
+            ),
+        ),
+        Exercise(
+            "adam-step",
+            "one Adam step (Kingma & Ba 2015, with bias correction): (θ, g, m, v, t) ↦ stacked (θ, m, v) after step t",
+            _adam_step,
+            (
+                (np.array([1.0, -2.0]), np.array([0.5, -0.5]), np.zeros(2), np.zeros(2), 1),
+                (np.array([0.3]), np.array([1e-3]), np.array([2e-3]), np.array([1e-6]), 7),
+                (np.random.default_rng(42).normal(size=(3, 2)), np.random.default_rng(43).normal(size=(3, 2)),
+                 np.random.default_rng(44).normal(size=(3, 2)), np.random.default_rng(45).uniform(0, 1, (3, 2)), 3),
             ),
         ),
     )
