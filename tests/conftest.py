@@ -76,7 +76,31 @@ def pytest_terminal_summary(terminalreporter):
             f"tolerance, largest number deviation {worst:g} ({chapter})")
 
 
+def _execute_perturbed(chapter, figures):
+    """Execute a chapter, then the widget probe, in the perturbed environment; return (stem, probe, notebook)."""
+    notebook = nbformat.read(chapter, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(_PROBE))
+    client = NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(chapter.parent)}})
+    env = {**fpenv.environment("perturbed"), "GRADFLOW_FIGURES": str(figures)}
+    asyncio.run(client.async_execute(env=env))  # an event loop of its own, closed afterwards
+    return chapter.stem, json.loads(notebook.cells[-1].outputs[0]["text"]), notebook
+
+
+def _start_perturbed_run(kernels):
+    """Start executing every chapter in the background; returns (figures folder, futures)."""
+    figures = Path(tempfile.mkdtemp(prefix="gradflow-perturbed-figures-"))
+    pool = ThreadPoolExecutor(max_workers=kernels)
+    futures = [pool.submit(_execute_perturbed, chapter, figures) for chapter in CHAPTERS]
+    pool.shutdown(wait=False)
+    return figures, futures
+
+
+_perturbed_run = None
+
+
 def pytest_collection_modifyitems(session, config, items):
+    global _perturbed_run
+
     def rank(item):
         name = item.path.name
         if name.endswith(".ipynb"):
@@ -84,29 +108,22 @@ def pytest_collection_modifyitems(session, config, items):
         return 2 + _LAST.index(name) if name in _LAST else 0
 
     items.sort(key=rank)  # stable, so each module keeps its own order
+    # The perturbation run needs no result of nbval's: it starts now, one kernel on one core, while
+    # the unit tests and nbval's one kernel at a time use the other.
+    if any("executed_chapters" in getattr(item, "fixturenames", ()) for item in items):
+        _perturbed_run = _start_perturbed_run(kernels=1)
 
 
 @pytest.fixture(scope="session")
-def executed_chapters(tmp_path_factory):
-    """Execute every chapter in a fresh kernel in the perturbed floating-point environment.
+def executed_chapters():
+    """Every chapter executed in a fresh kernel in the perturbed floating-point environment.
 
     Returns ``(figures_folder, {chapter_stem: probe_report}, {chapter_stem: executed_notebook})``;
     each executed notebook ends with the probe cell.
     """
-    figures = tmp_path_factory.mktemp("figures")
-    env = {**fpenv.environment("perturbed"), "GRADFLOW_FIGURES": str(figures)}
-
-    def run(chapter):
-        notebook = nbformat.read(chapter, as_version=4)
-        notebook.cells.append(nbformat.v4.new_code_cell(_PROBE))
-        client = NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(chapter.parent)}})
-        asyncio.run(client.async_execute(env=env))  # an event loop of its own, closed afterwards
-        return chapter.stem, (json.loads(notebook.cells[-1].outputs[0]["text"]), notebook)
-
-    # One kernel per core: the chapters are independent and each kernel is single-threaded.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        runs = dict(pool.map(run, CHAPTERS))
-    return figures, {c: probe for c, (probe, _) in runs.items()}, {c: nb for c, (_, nb) in runs.items()}
+    figures, futures = _perturbed_run or _start_perturbed_run(kernels=os.cpu_count() or 1)
+    runs = [future.result() for future in futures]
+    return figures, {stem: probe for stem, probe, _ in runs}, {stem: notebook for stem, _, notebook in runs}
 
 
 @pytest.fixture(scope="session")
