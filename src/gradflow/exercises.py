@@ -133,6 +133,9 @@ _INIT_CASES = tuple(
     (n_in, n_out, np.random.default_rng(seed)) for seed, (n_in, n_out) in enumerate([(500, 400), (100, 900), (1000, 50)])
 )
 
+#: Every auto-checked exercise, by id; :func:`check` looks exercises up here.
+#:
+#: :meta hide-value:
 EXERCISES = {
     exercise.id: exercise
     for exercise in (
