@@ -31,6 +31,8 @@ _PRINT_CSS = """
   .skip-link, #pst-back-to-top, .onlyprint { display: none !important; }
   pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
   .book-pdf-page { break-before: page; }
+  /* The theme hides each article's title in print (it prints the page's title above it instead). */
+  .bd-main .bd-content .bd-article h1:first-of-type { display: block !important; }
   .bd-main .bd-content .bd-article-container { max-width: none; }
 }
 """
