@@ -1,11 +1,12 @@
 # Two commands set everything up on a fresh machine (Python 3.11+ and make):
 #   make book   build the HTML book into _build/html
 #   make test   run the whole test suite
+#   make pdf    print the book to one PDF (needs Chromium at /usr/bin/chromium)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test lab execute clean bench
+.PHONY: book test lab execute clean bench pdf
 
 # Kernels started by `make lab` and `make execute` compute in the book's reference floating-point
 # environment (src/gradflow/fpenv.py), so they print the stored numbers; the tests apply it themselves.
@@ -20,6 +21,11 @@ $(INSTALLED): requirements.txt pyproject.toml
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+# The whole book as one printable PDF, printed from the HTML by the Chromium the tests use.
+PDF := _build/pdf/activation-functions-and-gradient-flow.pdf
+pdf: book
+	$(BIN)/python _ext/book_pdf.py _build/html $(PDF)
 
 test: $(INSTALLED)
 	$(BIN)/pytest

@@ -15,10 +15,12 @@ import pytest
 
 from conftest import ROOT
 
-# The pages the book must have: the front matter and one per chapter, plus Sphinx's own.
+# The pages the book must have: the front matter, one per chapter, the back matter (API reference,
+# glossary, bibliography), plus Sphinx's own (the general index among them).
 PAGES = sorted(
-    ["index.html", "genindex.html", "search.html"]
+    ["index.html", "genindex.html", "py-modindex.html", "search.html"]
     + [f"chapters/{p.stem}.html" for p in (ROOT / "chapters").iterdir() if p.suffix in (".md", ".ipynb")]
+    + [f"chapters/reference/{p.stem}.html" for p in (ROOT / "chapters" / "reference").glob("*.md")]
 )
 
 

@@ -161,7 +161,13 @@ class Activation:
         return f"Activation({', '.join(arguments)})"
 
 
+#: Every activation of the book, by canonical name; :func:`get` reads it.
+#:
+#: :meta hide-value:
 REGISTRY: dict[str, Activation] = {}
+#: Other names that :func:`get` accepts, each mapped to its canonical name.
+#:
+#: :meta hide-value:
 ALIASES = {"swish": "silu"}
 
 

@@ -132,8 +132,8 @@ def saturated_fraction(cache, activation, tol=0.01):
               \qquad M = \max_x |\phi'(x)|,
 
     with M taken over a grid of x ∈ [−20, 20] in steps of 0.001 (M = 1/4 for sigmoid, 1 for tanh and
-    ReLU). With ``tol=0.01`` a sigmoid unit counts as saturated when |z| > 5.99, a tanh unit when
-    |z| > 2.99, and a ReLU unit wherever its slope is 0 (z < 0). An activation whose slope is 0
+    ReLU). With ``tol=0.01`` a sigmoid unit counts as saturated when ``|z| > 5.99``, a tanh unit when
+    ``|z| > 2.99``, and a ReLU unit wherever its slope is 0 (z < 0). An activation whose slope is 0
     everywhere (the step) has no M to compare with and is rejected: no unit of it passes a gradient.
 
     Parameters

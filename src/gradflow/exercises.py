@@ -211,6 +211,9 @@ def _adam_step(theta, g, m, v, t, lr=1e-3):
     return np.stack([params[0], state["m"][0], state["v"][0]])
 
 
+#: Every auto-checked exercise, by id; :func:`check` looks exercises up here.
+#:
+#: :meta hide-value:
 EXERCISES = {
     exercise.id: exercise
     for exercise in (

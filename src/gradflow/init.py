@@ -217,6 +217,9 @@ def orthogonal(n_in, n_out, rng, gain=1.0, dtype=np.float64):
     return np.ascontiguousarray(gain * (Q if tall else Q.T), dtype=dtype)
 
 
+#: The initializers by name, as the networks' ``init`` arguments accept them.
+#:
+#: :meta hide-value:
 INITIALIZERS = {
     "lecun_normal": lecun_normal,
     "lecun_uniform": lecun_uniform,

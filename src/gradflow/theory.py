@@ -37,7 +37,7 @@ from gradflow._checks import check_rng, positive_float, positive_int
 
 #: Gauss--Hermite nodes used unless a function is told otherwise.
 N_POINTS = 300
-#: Above this variance the length map is taken to diverge: :func:`fixed_point` returns ``inf``.
+#: Above this variance the length map is taken to diverge, and :func:`fixed_point` returns ``inf``.
 Q_MAX = 1e8
 
 
