@@ -14,7 +14,6 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT
-from test_browser import browser  # noqa: F401  (the fixture)
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import book_pdf  # noqa: E402
@@ -55,7 +54,7 @@ def first_solution_words(html_file):
 
 
 @pytest.fixture(scope="session")
-def book(html, browser, tmp_path_factory):  # noqa: F811
+def book(html, browser, tmp_path_factory):
     pdf = tmp_path_factory.mktemp("pdf") / "book.pdf"
     book_pdf.print_book(html, pdf, browser, book_pdf.toc_pages())
     return pdf
@@ -75,7 +74,7 @@ def test_the_pdf_lists_the_pages_in_table_of_contents_order(book, html):
     assert -1 not in positions and positions == sorted(positions), list(zip(chapters, positions))
 
 
-def test_pdf_check_finds_raw_tex_a_missing_title_and_a_hidden_solution(browser, tmp_path):  # noqa: F811
+def test_pdf_check_finds_raw_tex_a_missing_title_and_a_hidden_solution(browser, tmp_path):
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "intro.html").write_text(
         '<html><body><article class="bd-article"><h1>Intro</h1><p>\\(x^2\\)</p>'
