@@ -1,0 +1,16 @@
+// Loaded after togglebutton.js, so these DOMContentLoaded handlers run after it has added its buttons.
+document.addEventListener("DOMContentLoaded", function () {
+  // sphinx-togglebutton labels every toggle "Toggle hidden content". Name each one after the title of
+  // the box it opens ("Solution to Exercise 2.1 (...)"); its aria-expanded says open or closed.
+  document.querySelectorAll(".admonition-title > button.toggle-button").forEach(function (button) {
+    button.setAttribute("aria-label", button.parentElement.textContent.trim());
+  });
+  // The theme's "Skip to main content" link lands above the page's toolbar (launch, download, full
+  // screen, colour mode: six Tab stops, the same on every page). Let it land on the article itself.
+  const skip = document.querySelector("#pst-skip-link a");
+  const article = document.querySelector("article.bd-article");
+  if (skip && article) {
+    article.id = article.id || "article";
+    skip.setAttribute("href", "#" + article.id);
+  }
+});
