@@ -12,7 +12,8 @@ option covers.
   written instead as a small page with a language, a title and a visible link to the first page.
 
 MathJax's own Tab stops (one per formula) are turned off in ``_config.yml``
-(``mathjax3_config.options.menuOptions.settings.inTabOrder``).
+(``mathjax3_config.options.menuOptions.settings.inTabOrder``); the script gives one back to each
+displayed formula too wide for the column, which a keyboard reader must be able to scroll.
 """
 
 from html import escape

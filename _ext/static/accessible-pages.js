@@ -13,4 +13,13 @@ document.addEventListener("DOMContentLoaded", function () {
     article.id = article.id || "article";
     skip.setAttribute("href", "#" + article.id);
   }
+  // Formulas are out of the Tab order (see _config.yml), except a displayed one too wide for the
+  // column: it scrolls sideways, and a keyboard reader needs a Tab stop on it to scroll it.
+  if (window.MathJax && MathJax.startup) {
+    MathJax.startup.promise.then(function () {
+      document.querySelectorAll("mjx-container[display=true]").forEach(function (formula) {
+        if (formula.scrollWidth > formula.clientWidth) formula.setAttribute("tabindex", "0");
+      });
+    });
+  }
 });

@@ -156,7 +156,8 @@ def interactive_figure(plot, alt=None, dpi=80, **values):
         ``plot(**params) -> matplotlib.figure.Figure``, with a default for every parameter listed in
         ``values``; each default must be one of that parameter's values.
     alt : str, optional
-        Text alternative for the figure (defaults to a description of the function and parameters).
+        Text alternative for the figure (defaults to a description of the function and parameters);
+        the static twin appends the setting of the frame it shows ("...: w = 1, b = 0").
     dpi : int
         Resolution of the frames.
     **values : sequence
