@@ -6,6 +6,8 @@ option covers.
   reader's list of buttons says which exercise each one opens.
 - Skip link: the theme's "Skip to main content" lands above the page's toolbar; the same script
   points it at the article, so a keyboard reader gets from the top of a page to its text in one step.
+- Scrollable boxes: the theme gives a Tab stop to each code block that scrolls sideways, but not to
+  one inside a solution opened later; the script checks each box again when it is shown.
 - Contrast: links inside exercise and solution boxes get a darker colour in light mode, since the
   theme's link colour on the boxes' tinted background falls short of WCAG AA (4.5:1).
 - The redirecting root ``index.html``, which sphinx-external-toc writes as a bare ``<meta>`` tag, is

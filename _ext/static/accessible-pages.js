@@ -13,6 +13,16 @@ document.addEventListener("DOMContentLoaded", function () {
     article.id = article.id || "article";
     skip.setAttribute("href", "#" + article.id);
   }
+  // The theme gives a Tab stop to each code block or output that scrolls sideways, but checks only
+  // on load, resize and added content: one inside a solution opened later keeps none. Check each
+  // again whenever its size changes, as it does when it is shown.
+  const scrollable = new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      const box = entry.target;
+      if (box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight) box.tabIndex = 0;
+    });
+  });
+  document.querySelectorAll("pre, .cell_output > .output").forEach(function (box) { scrollable.observe(box); });
   // Formulas are out of the Tab order (see _config.yml), except a displayed one too wide for the
   // column: it scrolls sideways, and a keyboard reader needs a Tab stop on it to scroll it.
   if (window.MathJax && MathJax.startup) {
