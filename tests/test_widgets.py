@@ -86,3 +86,18 @@ def test_plot_must_return_a_figure():
 def test_no_parameters_is_rejected():
     with pytest.raises(ValueError, match="at least one parameter"):
         widgets.interactive_figure(slope_figure)
+
+
+def test_static_twin_sliders_and_image_say_the_setting_not_the_frame_index():
+    html = widgets.interactive_figure(slope_figure, alt="A line", slope=[0.5, 1.0, 2.0], dpi=20).static_html()
+    assert 'value="1" aria-label="slope" aria-valuetext="slope = 1"' in html
+    assert 'alt="A line: slope = 1" data-description="A line"' in html
+
+
+def test_frame_count_of_many_parameters_does_not_overflow():
+    # 2**64 frames: a NumPy int64 product wraps around to 0 and would let the request through.
+    def many(**params):
+        return slope_figure()
+
+    with pytest.raises(ValueError, match=f"{2**64} frames requested; .* at most 40"):
+        widgets.interactive_figure(many, **{f"p{i}": [0, 1] for i in range(64)})

@@ -10,6 +10,9 @@ that carries two views of the same figure:
 Front ends pick the view they can show: Jupyter prefers the widget, the book is configured to prefer
 the HTML. The twin's element id is a hash of its frames, so re-running a chapter yields identical
 output (nbval compares it) instead of a fresh random id.
+
+The twin speaks to screen readers too: each slider's ``aria-valuetext`` says the setting ("w = 0.5",
+not the frame index "0"), and the image's alt text ends with the settings of the frame it shows.
 """
 
 import base64
@@ -18,6 +21,7 @@ import inspect
 import io
 import itertools
 import json
+import math
 from html import escape
 
 import ipywidgets
@@ -35,10 +39,14 @@ _SCRIPT = """
   const img = root.querySelector("img");
   const sliders = Array.from(root.querySelectorAll("input[type=range]"));
   function show() {
-    sliders.forEach(function (s) {
-      s.parentElement.querySelector("output").textContent = JSON.parse(s.dataset.values)[s.value];
+    const settings = sliders.map(function (s) {
+      const label = JSON.parse(s.dataset.values)[s.value];
+      s.parentElement.querySelector("output").textContent = label;
+      s.setAttribute("aria-valuetext", s.getAttribute("aria-label") + " = " + label);
+      return s.getAttribute("aria-valuetext");
     });
     img.src = frames[sliders.map(function (s) { return s.value; }).join(",")];
+    img.alt = img.dataset.description + ": " + settings.join(", ");
   }
   sliders.forEach(function (s) { s.addEventListener("input", show); });
 })();
@@ -107,17 +115,23 @@ class InteractiveFigure:
         frames_json = json.dumps(uris, sort_keys=True)
         element_id = "gradflow-" + hashlib.sha256(frames_json.encode()).hexdigest()[:16]
         first = uris[",".join(str(v.index(self.defaults[k])) for k, v in self.values.items())]
+        settings = {name: f"{name} = {_label(value)}" for name, value in self.defaults.items()}
+        # The <output> shows the value to sighted readers; screen readers hear it as the slider's
+        # aria-valuetext instead, so it is hidden from them rather than announced twice.
         sliders = "".join(
-            f'<label class="gradflow-control">{escape(name)} = <output>{escape(_label(self.defaults[name]))}</output> '
+            f'<label class="gradflow-control">{escape(name)} = '
+            f'<output aria-hidden="true">{escape(_label(self.defaults[name]))}</output> '
             f'<input type="range" min="0" max="{len(options) - 1}" step="1" '
             f'value="{options.index(self.defaults[name])}" aria-label="{escape(name)}" '
+            f'aria-valuetext="{escape(settings[name])}" '
             f"data-values='{escape(json.dumps([_label(v) for v in options]))}'></label> "
             for name, options in self.values.items()
         )
+        alt = f"{self.alt}: {', '.join(settings.values())}"
         return (
             f'<figure class="gradflow-twin" id="{element_id}">'
             f'<div class="gradflow-controls">{sliders}</div>'
-            f'<img src="{first}" alt="{escape(self.alt)}">'
+            f'<img src="{first}" alt="{escape(alt)}" data-description="{escape(self.alt)}">'
             f'<script type="application/json" class="gradflow-frames">{frames_json}</script>'
             f"</figure><script>{_SCRIPT % element_id}</script>"
         )
@@ -142,7 +156,8 @@ def interactive_figure(plot, alt=None, dpi=80, **values):
         ``plot(**params) -> matplotlib.figure.Figure``, with a default for every parameter listed in
         ``values``; each default must be one of that parameter's values.
     alt : str, optional
-        Text alternative for the figure (defaults to a description of the function and parameters).
+        Text alternative for the figure (defaults to a description of the function and parameters);
+        the static twin appends the setting of the frame it shows ("...: w = 1, b = 0").
     dpi : int
         Resolution of the frames.
     **values : sequence
@@ -172,7 +187,7 @@ def interactive_figure(plot, alt=None, dpi=80, **values):
     if not values:
         raise ValueError("give at least one parameter with its values, e.g. interactive_figure(plot, slope=[1, 2])")
     values = {name: _check_values(name, options) for name, options in values.items()}
-    count = int(np.prod([len(options) for options in values.values()]))
+    count = math.prod(len(options) for options in values.values())  # Python ints: no overflow to 0
     if count > MAX_FRAMES:
         raise ValueError(f"{count} frames requested; a static twin holds at most {MAX_FRAMES}: list fewer values")
     alt = alt or f"{plot.__name__} for " + ", ".join(values)
