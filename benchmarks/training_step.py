@@ -174,7 +174,8 @@ def main():
             print(line, flush=True)
     note = (
         f"ReLU MLP of depth {DEPTH} (widths [n]×{DEPTH} + [{CLASSES}]), batch {BATCH}, softmax cross-entropy, "
-        f"plain SGD (lr {LR}); one step = forward + loss + backward + update. Threads: NumPy's BLAS and "
+        f"plain SGD (lr {LR}); one step = forward + loss + backward + joint gradient norm + update (the step of "
+        f"gradflow.training.train). Threads: NumPy's BLAS and "
         f"torch.set_num_threads both {ARGS.threads}. numpy {np.__version__}, torch {torch.__version__} (CPU). "
         f"Median of {ARGS.repeats} interleaved repeats of about {ARGS.target_seconds:g} s each. The last "
         f"column times only the three matrix products per layer (A Wᵀ, δᵀ A, δ W) in NumPy (OpenBLAS) and "
