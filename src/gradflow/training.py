@@ -3,12 +3,14 @@ r"""One training loop: minibatches, an objective that returns gradients, an opti
 :func:`train` knows nothing about networks. It takes a *model*: ``parameters()``, the list of
 arrays the optimizer updates in place; ``objective(X_batch, y_batch) -> (loss, grads, cache)``, with
 ``grads`` in the order of the parameters and ``cache`` the per-layer records hooks look at; and
-``count``, None for one model or K for K models trained side by side. :class:`Net` wraps one
-:class:`~gradflow.nets.MLP`; :class:`Stack` holds K nets of one architecture as stacked arrays
-(one batched computation, one data shuffle per net), with residual connections and batch
-normalization if asked. Any :mod:`gradflow.optimizers` optimizer drives the updates. A hook is
-called after every step with a :class:`Step`; without hooks the loop copies nothing and computes
-nothing beyond forward, backward and update.
+``count``, None for one model or K for K models trained side by side; optionally
+``check_data(X, y) -> (X, y)``, which checks all of the data before the first step. :class:`Net`
+wraps one :class:`~gradflow.nets.MLP`; :class:`Stack` holds K nets of one architecture as stacked
+arrays (one batched computation, one data shuffle per net unless the batches are shared), with
+residual connections and batch normalization if asked; a :class:`gradflow.layers.Network` of gated
+or maxout layers is a model too. Any :mod:`gradflow.optimizers` optimizer drives the updates. A hook
+is called after every step with a :class:`Step`; without hooks the loop copies nothing and computes
+nothing beyond forward, backward, the joint gradient norm it records, and the update.
 
 >>> from gradflow import nets, optimizers
 >>> rng = np.random.default_rng(0)
