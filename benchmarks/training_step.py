@@ -1,6 +1,8 @@
 """Benchmark 1: one training step of the gradflow MLP against the same network in PyTorch (CPU).
 
-A step is forward + softmax cross-entropy + backward + SGD update, for a ReLU MLP of depth 10
+A step is forward + softmax cross-entropy + backward + SGD update (for gradflow, the step of
+``gradflow.training.train`` without hooks: ``training.Net.objective``, the joint gradient norm the
+loop records, and ``optimizers.sgd``), for a ReLU MLP of depth 10
 (10 weight matrices: input width n, nine hidden layers of width n, 10 outputs), batch 128, in
 float32 and float64, for n = 64 and 512. Both libraries run in the same process, interleaved
 repeat by repeat so that load from other processes hits both alike; the table reports the median
@@ -35,7 +37,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
-from gradflow import nets  # noqa: E402
+from gradflow import nets, optimizers, training  # noqa: E402
 
 from results import write_section  # noqa: E402
 
@@ -64,12 +66,19 @@ def build(width, dtype, seed=0):
     return net, X, labels, model, torch.from_numpy(X.copy()), torch.from_numpy(labels)
 
 
-def gradflow_step(net, X, labels):
-    out, cache = nets.forward(net, X)
-    loss, dout = nets.softmax_cross_entropy(out, labels)
-    nets.backward(net, cache, dout)
-    nets.sgd_step(net, cache, LR)
-    return loss
+def make_gradflow_step(net):
+    """One step of gradflow.training.train without hooks: the objective, the joint gradient norm, the update."""
+    model, optimizer = training.Net(net), optimizers.sgd(LR)
+    params = model.parameters()
+    state = optimizer.init(params)
+
+    def step(X, labels):
+        loss, grads, _ = model.objective(X, labels)
+        training._joint_norms(grads, model.count)
+        optimizer.update(grads, state, params)
+        return loss
+
+    return step
 
 
 def make_torch_step(model):
@@ -88,8 +97,8 @@ def make_torch_step(model):
 def check_same_network(width, dtype):
     """Both implementations compute the same losses over a few steps (they are the same network)."""
     net, X, labels, model, X_t, labels_t = build(width, dtype)
-    torch_step = make_torch_step(model)
-    ours = [gradflow_step(net, X, labels) for _ in range(3)]
+    torch_step, gradflow_step = make_torch_step(model), make_gradflow_step(net)
+    ours = [gradflow_step(X, labels) for _ in range(3)]
     theirs = [torch_step(X_t, labels_t) for _ in range(3)]
     tolerance = 1e-3 if dtype == np.float32 else 1e-9
     if not np.allclose(ours, theirs, rtol=tolerance):
@@ -106,7 +115,7 @@ def time_per_step(step, args, n_steps):
 def measure(width, dtype):
     net, X, labels, model, X_t, labels_t = build(width, dtype)
     torch_step = make_torch_step(model)
-    cases = {"gradflow": (gradflow_step, (net, X, labels)), "pytorch": (torch_step, (X_t, labels_t))}
+    cases = {"gradflow": (make_gradflow_step(net), (X, labels)), "pytorch": (torch_step, (X_t, labels_t))}
     n_steps = {}
     for name, (step, args) in cases.items():
         time_per_step(step, args, 3)  # warm up: allocator, BLAS buffers, autograd graph caches
@@ -165,7 +174,8 @@ def main():
             print(line, flush=True)
     note = (
         f"ReLU MLP of depth {DEPTH} (widths [n]×{DEPTH} + [{CLASSES}]), batch {BATCH}, softmax cross-entropy, "
-        f"plain SGD (lr {LR}); one step = forward + loss + backward + update. Threads: NumPy's BLAS and "
+        f"plain SGD (lr {LR}); one step = forward + loss + backward + joint gradient norm + update (the step of "
+        f"gradflow.training.train). Threads: NumPy's BLAS and "
         f"torch.set_num_threads both {ARGS.threads}. numpy {np.__version__}, torch {torch.__version__} (CPU). "
         f"Median of {ARGS.repeats} interleaved repeats of about {ARGS.target_seconds:g} s each. The last "
         f"column times only the three matrix products per layer (A Wᵀ, δᵀ A, δ W) in NumPy (OpenBLAS) and "

@@ -39,38 +39,6 @@ def test_ensemble_gradients_match_central_differences_of_each_nets_loss(activati
         assert np.isclose(losses[k], nets.softmax_cross_entropy(net(X), labels)[0], rtol=1e-12)
 
 
-def test_full_batch_training_of_a_stack_equals_training_each_net_alone():
-    X, labels = problem(n=20)
-    mlps = stack_of("relu", k=4)
-    trained, history = ensembles.train_ensemble(
-        mlps, X, labels, rng=np.random.default_rng(2), lr=0.3, epochs=5, batch_size=len(X)
-    )
-    for k, net in enumerate(mlps):
-        alone = net.copy()
-        expected = nets.train(alone, X, labels, rng=np.random.default_rng(3), loss="cross_entropy", lr=0.3,
-                              epochs=5, batch_size=len(X))
-        np.testing.assert_allclose(history["loss"][k], expected["loss"], rtol=1e-10)
-        for W_stack, W_alone in zip(trained[k].weights, alone.weights):
-            np.testing.assert_allclose(W_stack, W_alone, rtol=1e-10, atol=1e-12)
-
-
-def test_training_leaves_the_input_nets_unchanged_and_lowers_the_loss():
-    X, labels = problem(n=60)
-    mlps = stack_of("tanh")
-    before = [W.copy() for W in mlps[0].weights]
-    trained, history = ensembles.train_ensemble(mlps, X, labels, rng=np.random.default_rng(0), lr=0.5, epochs=30)
-    assert all(np.array_equal(W, W0) for W, W0 in zip(mlps[0].weights, before))
-    assert np.all(history["loss"][:, -1] < history["loss"][:, 0])
-
-
-def test_each_net_draws_its_own_shuffle():
-    X, labels = problem(n=30)
-    net = stack_of("tanh", k=1)[0]
-    trained, _ = ensembles.train_ensemble([net, net.copy()], X, labels, rng=np.random.default_rng(0), epochs=1,
-                                          batch_size=4)
-    assert not np.allclose(trained[0].weights[0], trained[1].weights[0])
-
-
 def test_accuracies_agree_with_nets_accuracy_per_net():
     X, labels = problem(n=50)
     mlps = stack_of("elu", k=3)
@@ -120,13 +88,5 @@ def test_a_nonlinear_output_layer_is_rejected():
 )
 def test_bad_data_is_rejected_with_a_message(X, labels, match):
     with pytest.raises(ValueError, match=match):
-        ensembles.train_ensemble(stack_of("relu", k=1), X, labels, rng=np.random.default_rng(0))
-
-
-@pytest.mark.parametrize("kwargs, match", [({"lr": -1.0}, "lr"), ({"epochs": 0}, "epochs"), ({"rng": 0}, "rng")])
-def test_bad_training_settings_are_rejected(kwargs, match):
-    X, labels = problem()
-    settings = {"rng": np.random.default_rng(0), **kwargs}
-    with pytest.raises((TypeError, ValueError), match=match):
-        ensembles.train_ensemble(stack_of("relu", k=1), X, labels, **settings)
+        ensembles.ensemble_gradients(stack_of("relu", k=1), X, labels)
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from finite_differences import numerical_gradient, relative_error
-from gradflow import activations, layers
+from gradflow import activations, layers, nets, optimizers, training
 
 RNG = np.random.default_rng(0)
 LAYERS = [
@@ -76,9 +76,43 @@ def test_a_swiglu_network_and_a_maxout_network_learn_the_digits_and_count_their_
     for hidden in ([layers.GatedLinear(32, "silu")], [layers.Maxout(32, pieces=2)]):
         net = layers.Network([*hidden, layers.Dense(10)], n_in=64, rng=rng)
         assert net.n_parameters() == 2 * (64 * 32 + 32) + 32 * 10 + 10
-        history = layers.train(net, X_train, y_train, rng=rng, lr=0.1, epochs=5)
+        history = training.train(net, X_train, y_train, rng=rng, optimizer=optimizers.sgd(0.1), epochs=5)
         assert history["loss"][-1] < 0.5 * history["loss"][0]
         assert layers.accuracy(net, X_test, y_test) > 0.9
+
+
+def test_the_training_loop_takes_the_sgd_steps_of_a_hand_written_loop_on_a_network_of_layers():
+    X, labels = RNG.normal(size=(50, 4)), np.arange(50) % 3
+    net = layers.Network([layers.RMSNorm(), layers.GatedLinear(5, "silu"), layers.Maxout(4), layers.Dense(3)], 4,
+                         np.random.default_rng(1))
+    by_hand = layers.Network(net.layers, 4, np.random.default_rng(1))
+    history = training.train(net, X, labels, rng=np.random.default_rng(2), optimizer=optimizers.sgd(0.3), epochs=3,
+                             batch_size=16)
+    rng, losses = np.random.default_rng(2), []
+    for _ in range(3):
+        order = rng.permutation(50)
+        for start in range(0, 50, 16):
+            batch = order[start : start + 16]
+            logits, caches = by_hand.forward(X[batch])
+            loss, dlogits = nets.softmax_cross_entropy(logits, labels[batch])
+            for params, grads in zip(by_hand.params, by_hand.backward(caches, dlogits)[1]):
+                for key in params:
+                    params[key] -= 0.3 * grads[key]
+            losses.append(loss * len(batch) / 50)
+    for ours, theirs in zip(net.parameters(), by_hand.parameters()):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_allclose(history["loss"], np.reshape(losses, (3, 4)).sum(axis=1), rtol=1e-12)
+
+
+def test_a_network_rejects_bad_training_data_before_the_first_step():
+    net = layers.Network([layers.Dense(2)], 3, np.random.default_rng(0))
+    before = net.params[0]["W"].copy()
+    for X, labels, message in [(np.ones((4, 2)), [0, 1, 0, 1], r"X must have shape \(n_samples, 3\)"),
+                               (np.full((4, 3), np.nan), [0, 1, 0, 1], "X contains NaN"),
+                               (np.ones((4, 3)), [0, 1, 2, 1], r"labels must lie in 0..1")]:
+        with pytest.raises(ValueError, match=message):
+            training.train(net, X, labels, rng=np.random.default_rng(0), optimizer=optimizers.sgd(0.1))
+    np.testing.assert_array_equal(net.params[0]["W"], before)
 
 
 @pytest.mark.parametrize(

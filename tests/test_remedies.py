@@ -145,19 +145,6 @@ def test_gradients_of_the_pair_out_cache_is_a_clear_type_error():
         remedies.gradients(remedies.forward(net, np.ones((3, 2))))
 
 
-def test_train_with_every_remedy_lowers_the_loss_and_clips_each_step():
-    rng = np.random.default_rng(8)
-    X = rng.normal(size=(256, 4))
-    labels = (X[:, 0] + X[:, 1] > 0).astype(int)
-    net = nets.mlp([4, 8, 8, 8, 2], "tanh", rng)
-    norm = remedies.batchnorm(net)
-    gamma_before = norm.gammas[0].copy()
-    history = remedies.train(net, X, labels, rng=rng, residual=True, norm=norm, max_norm=0.5, lr=0.2, epochs=10)
-    assert history["loss"][-1] < 0.5 * history["loss"][0]
-    assert history["grad_norm"].shape == (40,) and history["loss"].shape == (10,)
-    assert not np.array_equal(norm.gammas[0], gamma_before)
-
-
 def test_bad_inputs_are_rejected_with_what_was_expected():
     rng = np.random.default_rng(9)
     net = nets.mlp([3, 4, 4, 2], "relu", rng)
@@ -193,24 +180,6 @@ def test_bad_inputs_are_rejected_with_what_was_expected():
         remedies.batchnorm("net")
 
 
-@pytest.mark.parametrize("with_norm", [False, True])
-def test_training_a_list_of_nets_at_once_equals_training_each_alone(with_norm):
-    rng = np.random.default_rng(10)
-    X, labels = rng.normal(size=(32, 3)), rng.integers(0, 3, size=32)
-    alone = [nets.mlp([3, 5, 5, 3], "tanh", np.random.default_rng(seed)) for seed in (1, 2)]
-    together = [net.copy() for net in alone]
-    norms_alone = [remedies.batchnorm(net) if with_norm else None for net in alone]
-    norms_together = [remedies.batchnorm(net) if with_norm else None for net in together]
-    options = dict(residual=True, branch_scale=0.5, max_norm=0.3, lr=0.5, epochs=4, batch_size=32)  # full batch
-    histories = [remedies.train(net, X, labels, rng=rng, norm=bn, **options) for net, bn in zip(alone, norms_alone)]
-    history = remedies.train(together, X, labels, rng=rng, norm=norms_together if with_norm else None, **options)
-    np.testing.assert_allclose(history["loss"], [h["loss"] for h in histories], rtol=1e-10)
-    np.testing.assert_allclose(history["grad_norm"], [h["grad_norm"] for h in histories], rtol=1e-10)
-    for a, b in zip(alone, together):
-        for p, q in zip(a.parameters(), b.parameters()):
-            np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-12)
-
-
 def test_scaled_residual_branch_backward_matches_finite_differences():
     rng = np.random.default_rng(11)
     net = nets.mlp([3, 4, 4, 1], "relu", rng)
@@ -223,24 +192,6 @@ def test_scaled_residual_branch_backward_matches_finite_differences():
     remedies.backward(net, cache, nets.mse_loss(out, y)[1])
     for got, array in zip(remedies.gradients(cache), net.parameters()):
         assert relative_error(got, numerical_gradient(loss, array)) < 1e-6
-
-
-def test_train_rejects_mismatched_lists_and_bad_options():
-    rng = np.random.default_rng(12)
-    X, labels = rng.normal(size=(8, 3)), rng.integers(0, 2, size=8)
-    a, b = nets.mlp([3, 4, 2], "relu", rng), nets.mlp([3, 5, 2], "relu", rng)
-    with pytest.raises(ValueError, match="must share widths, activation and dtype"):
-        remedies.train([a, b], X, labels, rng=rng)
-    with pytest.raises(ValueError, match="give one BatchNorm per net: 2 nets, 1 norms"):
-        remedies.train([a, a.copy()], X, labels, rng=rng, norm=[remedies.batchnorm(a)])
-    with pytest.raises(TypeError, match="net must be a gradflow.nets.MLP or a non-empty list"):
-        remedies.train([], X, labels, rng=rng)
-    with pytest.raises(ValueError, match="branch_scale must be a finite number > 0"):
-        remedies.train(a, X, labels, rng=rng, residual=True, branch_scale=0.0)
-    with pytest.raises(ValueError, match="max_norm must be a finite number > 0"):
-        remedies.train(a, X, labels, rng=rng, max_norm=-1.0)
-    with pytest.raises(ValueError, match=r"labels must lie in 0..1"):
-        remedies.train(a, X, labels + 5, rng=rng)
 
 
 def test_the_gradient_chapters_exercises_accept_correct_answers_and_reject_common_mistakes():

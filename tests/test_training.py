@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gradflow import nets, optimizers, training
+from gradflow import nets, normalization, optimizers, training
 
 
 @pytest.fixture
@@ -84,10 +84,78 @@ def test_bad_arguments_are_rejected(data):
     model = training.Net(nets.mlp([3, 3], "relu", np.random.default_rng(0)))
     with pytest.raises(TypeError, match="optimizer must come from gradflow.optimizers"):
         training.train(model, X, labels, rng=np.random.default_rng(0), optimizer=0.1)
-    with pytest.raises(ValueError, match="one row per sample"):
+    with pytest.raises(ValueError, match=r"labels must have shape \(50,\)"):
         training.train(model, X, labels[:10], rng=np.random.default_rng(0), optimizer=optimizers.sgd(0.1))
+    with pytest.raises(ValueError, match="one row per sample"):
+        training.train(normalization.NormResidualNet(3, 4, 3, depth=1, activation="relu", rng=np.random.default_rng(0),
+                                                     placement="pre"),
+                       X, labels[:10], rng=np.random.default_rng(0), optimizer=optimizers.sgd(0.1))
     with pytest.raises(TypeError, match="hooks must be a sequence of callables"):
         training.train(model, X, labels, rng=np.random.default_rng(0), optimizer=optimizers.sgd(0.1),
                        hooks=[1])
     with pytest.raises(ValueError, match="every net must match net 1"):
         training.Stack([nets.mlp([3, 3], "relu", np.random.default_rng(0)), nets.mlp([3, 3], "tanh", np.random.default_rng(0))])
+
+
+def test_full_batch_training_of_a_stack_equals_training_each_net_alone(data):
+    X, labels = data
+    mlps = [nets.mlp([3, 5, 4, 3], "relu", np.random.default_rng(s), init="xavier_normal", bias=0.1) for s in range(4)]
+    alone = [net.copy() for net in mlps]
+    stack = training.Stack(mlps, residual=True, branch_scale=0.5)
+    history = training.train(stack, X, labels, rng=np.random.default_rng(2), optimizer=optimizers.momentum(0.3),
+                             epochs=5, batch_size=len(X), max_norm=0.5)
+    for k, net in enumerate(alone):
+        single = training.Stack([net], residual=True, branch_scale=0.5)
+        expected = training.train(single, X, labels, rng=np.random.default_rng(3), optimizer=optimizers.momentum(0.3),
+                                  epochs=5, batch_size=len(X), max_norm=0.5)
+        np.testing.assert_allclose(history["loss"][k], expected["loss"][0], rtol=1e-10)
+        np.testing.assert_allclose(history["grad_norm"][k], expected["grad_norm"][0], rtol=1e-10)
+        for W_stack, W_alone in zip(stack.weights, single.weights):
+            np.testing.assert_allclose(W_stack[k], W_alone[0], rtol=1e-10, atol=1e-12)
+
+
+def test_training_a_stack_leaves_the_input_nets_unchanged_and_each_net_draws_its_own_shuffle(data):
+    X, labels = data
+    net = nets.mlp([3, 5, 3], "tanh", np.random.default_rng(0))
+    before = net.weights[0].copy()
+    stack = training.Stack([net, net.copy()])
+    training.train(stack, X, labels, rng=np.random.default_rng(0), optimizer=optimizers.sgd(0.1), epochs=1, batch_size=4)
+    np.testing.assert_array_equal(net.weights[0], before)
+    trained = stack.nets()
+    assert not np.allclose(trained[0].weights[0], trained[1].weights[0])
+
+
+def test_bad_data_is_rejected_before_the_first_step(data):
+    X, labels = data
+    net = nets.mlp([3, 4, 3], "relu", np.random.default_rng(0))
+    before = net.weights[0].copy()
+    with pytest.raises(ValueError, match=r"labels must lie in 0..2"):
+        training.train(training.Net(net), X, labels + 5, rng=np.random.default_rng(0), optimizer=optimizers.sgd(0.1))
+    with pytest.raises(ValueError, match=r"labels must lie in 0..2"):
+        training.train(training.Stack([net]), X, labels + 5, rng=np.random.default_rng(0), optimizer=optimizers.sgd(0.1))
+    y = np.zeros((50, 3))
+    y[49, 0] = np.nan
+    with pytest.raises(ValueError, match=r"y contains NaN or inf \(rows \[49\]\)"):
+        training.train(training.Net(net, loss="mse"), X, y, rng=np.random.default_rng(0), optimizer=optimizers.sgd(0.1))
+    np.testing.assert_array_equal(net.weights[0], before)
+    with pytest.raises(ValueError, match="branch_scale must be a finite number > 0"):
+        training.Stack([net], residual=True, branch_scale=0.0)
+    with pytest.raises(ValueError, match="max_norm must be a finite number > 0"):
+        training.train(training.Net(net), X, labels, rng=np.random.default_rng(0), optimizer=optimizers.sgd(0.1), max_norm=-1.0)
+
+
+def test_a_stack_with_shared_batches_trains_each_net_on_the_batches_one_net_alone_would_see(data):
+    X, labels = data
+    mlps = [nets.mlp([3, 5, 3], "tanh", np.random.default_rng(s)) for s in range(3)]
+    alone = [net.copy() for net in mlps]
+    stack = training.Stack(mlps, shared_batches=True)
+    history = training.train(stack, X, labels, rng=np.random.default_rng(4), optimizer=optimizers.sgd(0.2), epochs=3,
+                             batch_size=8)
+    for k, net in enumerate(alone):
+        expected = training.train(training.Net(net), X, labels, rng=np.random.default_rng(4),
+                                  optimizer=optimizers.sgd(0.2), epochs=3, batch_size=8)
+        np.testing.assert_allclose(history["loss"][k], expected["loss"], rtol=1e-10)
+        for W_stack, W_alone in zip(stack.weights, net.weights):
+            np.testing.assert_allclose(W_stack[k], W_alone, rtol=1e-10, atol=1e-12)
+    with pytest.raises(TypeError, match="shared_batches must be True or False"):
+        training.Stack(mlps, shared_batches=1)

@@ -17,7 +17,7 @@ remedy. :func:`train_watching_dead` trains a net and records its dead fraction p
 
 import numpy as np
 
-from gradflow import diagnostics, nets
+from gradflow import diagnostics, nets, optimizers, training
 from gradflow import init as initializers
 from gradflow._checks import check_finite, check_rng, positive_float, positive_int
 
@@ -189,14 +189,14 @@ def born_dead_probability(X, width, depth, n_nets, rng, init="he_normal", bias_s
 
 
 class _Diverged(Exception):
-    """Raised inside the training callback to stop a run whose weights blew up."""
+    """Raised inside the training hook to stop a run whose weights blew up."""
 
 
 def train_watching_dead(net, X, labels, *, rng, lr, epochs, batch_size=32, every=8, warmup_epochs=0,
                         max_weight=1e6):
     """Train a classifier with cross-entropy SGD and record the dead fraction of each hidden layer.
 
-    Runs :func:`gradflow.nets.train` and, every ``every`` steps (and before the first), measures
+    Runs :func:`gradflow.training.train` with SGD and, every ``every`` steps (and before the first), measures
     ``dead_fraction`` on the whole of X (the training set), not just on the current batch. With
     ``warmup_epochs`` > 0 the first epochs use the learning rate ``lr / 10`` (a constant warm-up).
     A run stops early, marked as diverged, once a weight exceeds ``max_weight`` in absolute value: the
@@ -242,19 +242,19 @@ def train_watching_dead(net, X, labels, *, rng, lr, epochs, batch_size=32, every
     steps, dead = [0], [diagnostics.dead_fraction(nets.forward(net, X)[1])]
     done = 0
 
-    def watch(step, net, cache):
+    def watch(step):
         if max(np.abs(W).max() for W in net.weights) > max_weight:
             raise _Diverged
-        if (done + step + 1) % every == 0:
-            steps.append(done + step + 1)
+        if (done + step.step + 1) % every == 0:
+            steps.append(done + step.step + 1)
             dead.append(diagnostics.dead_fraction(nets.forward(net, X)[1]))
 
     diverged = False
     try:
         for rate, n_epochs in ((lr / 10, warmup_epochs), (lr, epochs - warmup_epochs)):
             if n_epochs:
-                nets.train(net, X, labels, rng=rng, loss="cross_entropy", lr=rate, epochs=n_epochs,
-                           batch_size=batch_size, callback=watch)
+                training.train(training.Net(net), X, labels, rng=rng, optimizer=optimizers.sgd(rate), epochs=n_epochs,
+                               batch_size=batch_size, hooks=[watch])
                 done += n_epochs * -(-len(X) // batch_size)
     except _Diverged:
         diverged = True

@@ -1,4 +1,4 @@
-r"""Train many small MLPs of the same shape side by side, as one stack of batched matrix products.
+r"""Forward passes and gradients of many small MLPs of the same shape, as one stack of batched matrix products.
 
 Comparing activations fairly takes several seeds per setting, and a Python loop over nets pays
 NumPy's per-call overhead once per net. Here K nets of identical widths and activation are stacked:
@@ -6,21 +6,20 @@ NumPy's per-call overhead once per net. Here K nets of identical widths and acti
 
 .. math:: Z_k^{(l)} = A_k^{(l-1)} W_k^{(l)\top} + b_k^{(l)}, \qquad k = 1, \dots, K,
 
-with the same backpropagation as :mod:`gradflow.nets` (BP2 per net). The nets share nothing but
-their shape: each has its own initial weights and its own shuffles of the data.
+with the same backpropagation as :mod:`gradflow.nets` (BP2 per net). Training such a stack is
+:class:`gradflow.training.Stack` with :func:`gradflow.training.train`.
 
 >>> rng = np.random.default_rng(0)
 >>> nets_ = [nets.mlp([4, 8, 3], "tanh", rng) for _ in range(5)]
 >>> X, labels = rng.normal(size=(30, 4)), rng.integers(0, 3, size=30)
->>> trained, history = train_ensemble(nets_, X, labels, rng=rng, epochs=3)
->>> history["loss"].shape, accuracies(trained, X, labels).shape
-((5, 3), (5,))
+>>> losses, dW, db = ensemble_gradients(nets_, X, labels)
+>>> losses.shape, accuracies(nets_, X, labels).shape
+((5,), (5,))
 """
 
 import numpy as np
 
 from gradflow import activations, nets
-from gradflow._checks import check_rng, positive_float, positive_int
 
 
 def _stack(mlps):
@@ -50,13 +49,6 @@ def _stack(mlps):
     weights = [np.stack([net.weights[l] for net in mlps]) for l in range(len(first.weights))]
     biases = [np.stack([net.biases[l] for net in mlps]) for l in range(len(first.biases))]
     return weights, biases, first.activation
-
-
-def _unstack(weights, biases, template):
-    return [
-        nets.MLP([W[k].copy() for W in weights], [b[k].copy() for b in biases], template.activation, "identity")
-        for k in range(len(weights[0]))
-    ]
 
 
 def stacked_forward(weights, biases, phi, A):
@@ -152,70 +144,13 @@ def stacked_gradients(weights, biases, phi, X, labels):
     return losses, dW, db
 
 
-def train_ensemble(mlps, X, labels, *, rng, lr=0.1, epochs=10, batch_size=32):
-    """Train K nets side by side by minibatch SGD on softmax cross-entropy; the inputs are not changed.
-
-    Every epoch each net draws its own shuffle of the samples from ``rng`` and takes one step per
-    batch of ``batch_size`` shuffled samples (the last batch may be smaller), exactly as
-    :func:`gradflow.nets.train` does for one net, but all K steps run as one batched computation.
-
-    Parameters
-    ----------
-    mlps : list of MLP
-        K nets with the same widths, dtype and activations, and a linear output layer.
-    X : array_like, shape (n_samples, n_in)
-    labels : array_like of int, shape (n_samples,)
-    rng : numpy.random.Generator
-        Draws the shuffles.
-    lr : float
-        Learning rate, > 0.
-    epochs, batch_size : int
-        Positive.
-
-    Returns
-    -------
-    trained : list of MLP
-        New nets with the trained parameters.
-    history : dict
-        ``history["loss"]`` has shape (K, epochs): the mean training loss of each net during each
-        epoch (each batch's loss taken before its step).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(1)
-    >>> X, labels = rng.normal(size=(40, 2)), rng.integers(0, 2, size=40)
-    >>> trained, history = train_ensemble([nets.mlp([2, 4, 2], "relu", rng)], X, labels, rng=rng, epochs=2)
-    >>> len(trained), history["loss"].shape
-    (1, (1, 2))
-    """
-    weights, biases, phi = _stack(mlps)
-    check_rng(rng)
-    lr = positive_float("lr", lr)
-    epochs, batch_size = positive_int("epochs", epochs), positive_int("batch_size", batch_size)
-    X, labels = _check_data(X, labels, weights[0].shape[2], weights[-1].shape[1])
-    X = X.astype(weights[0].dtype)
-    K, n = len(weights[0]), len(X)
-    history = np.zeros((K, epochs))
-    for epoch in range(epochs):
-        order = rng.permuted(np.broadcast_to(np.arange(n), (K, n)), axis=1)
-        X_epoch, labels_epoch = X[order], labels[order]
-        for start in range(0, n, batch_size):
-            batch = slice(start, start + batch_size)
-            losses, dW, db = stacked_gradients(weights, biases, phi, X_epoch[:, batch], labels_epoch[:, batch])
-            history[:, epoch] += losses * len(labels_epoch[0, batch])
-            for W, b, gW, gb in zip(weights, biases, dW, db):
-                W -= lr * gW
-                b -= lr * gb
-    return _unstack(weights, biases, mlps[0]), {"loss": history / n}
-
-
 def accuracies(mlps, X, labels):
     """Fraction of samples each net classifies correctly (largest output at the label's index).
 
     Parameters
     ----------
     mlps : list of MLP
-        K nets as for :func:`train_ensemble`.
+        K nets as for :func:`ensemble_gradients`.
     X : array_like, shape (n_samples, n_in)
     labels : array_like of int, shape (n_samples,)
 

@@ -7,7 +7,8 @@ Every layer has the same three methods, in the shape of jax's ``stax``:
 - ``backward(params, cache, dy) -> (dx, grads)``, with ``grads`` shaped like ``params``.
 
 A network is a list of layers (:class:`Network`), so a ReLU MLP and a SwiGLU net differ only in the
-list. :func:`train` runs minibatch SGD with softmax cross-entropy on any such network.
+list. A Network is a model for :func:`gradflow.training.train`, the book's one training loop, with
+softmax cross-entropy as its objective.
 
 >>> rng = np.random.default_rng(0)
 >>> net = Network([GatedLinear(8, "silu"), Dense(3)], n_in=4, rng=rng)
@@ -258,8 +259,21 @@ class Network:
     """A list of layers and their parameters, initialized from ``rng`` for inputs of width ``n_in``.
 
     ``params[i]`` belongs to ``layers[i]``. Call the network for its output; :meth:`forward` and
-    :meth:`backward` also return the per-layer caches and gradients.
+    :meth:`backward` also return the per-layer caches and gradients. :meth:`parameters`,
+    :meth:`objective` (softmax cross-entropy) and :meth:`check_data` make it a model for
+    :func:`gradflow.training.train`.
+
+    >>> from gradflow import optimizers, training
+    >>> rng = np.random.default_rng(0)
+    >>> X, labels = rng.normal(size=(64, 2)), np.arange(64) % 2
+    >>> net = Network([Maxout(4, pieces=3), Dense(2)], n_in=2, rng=rng)
+    >>> history = training.train(net, X + labels[:, None], labels, rng=rng, optimizer=optimizers.sgd(0.2), epochs=20)
+    >>> bool(history["loss"][-1] < history["loss"][0])
+    True
     """
+
+    #: One model: :func:`gradflow.training.train` draws one shuffle per epoch and records a float loss.
+    count = None
 
     def __init__(self, layers, n_in, rng):
         check_rng(rng)
@@ -271,6 +285,7 @@ class Network:
         for layer in self.layers:
             self.params.append(layer.init_params(rng, width))
             width = getattr(layer, "n_out", width)
+        self.n_out = width
 
     def forward(self, x):
         """Output and the list of per-layer caches."""
@@ -291,47 +306,31 @@ class Network:
     def __call__(self, x):
         return self.forward(np.asarray(x, dtype=float))[0]
 
+    def parameters(self):
+        """Every layer's arrays, layer by layer in the order of its dict: the arrays themselves, updated in place."""
+        return [array for params in self.params for array in params.values()]
+
+    def check_data(self, X, labels):
+        """X as float64 of shape (n, n_in) and integer labels below the output width, checked before training."""
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != self.n_in or len(X) == 0:
+            raise ValueError(f"X must have shape (n_samples, {self.n_in}) with n_samples ≥ 1, got {X.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError("X contains NaN or inf")
+        return X, nets._as_labels(labels, len(X), self.n_out)
+
+    def objective(self, X, labels):
+        """Softmax cross-entropy on a batch, its gradients in the order of :meth:`parameters`, and the caches."""
+        logits, caches = self.forward(X)
+        loss, dlogits = nets.softmax_cross_entropy(logits, labels)
+        _, grads = self.backward(caches, dlogits)
+        return loss, [layer_grads[key] for params, layer_grads in zip(self.params, grads) for key in params], caches
+
     def n_parameters(self):
         return sum(array.size for params in self.params for array in params.values())
 
     def __repr__(self):
         return f"Network({' → '.join([str(self.n_in), *map(str, self.layers)])}; {self.n_parameters()} parameters)"
-
-
-def train(net, X, labels, *, rng, lr=0.1, epochs=10, batch_size=32):
-    """Train ``net`` in place by minibatch SGD on softmax cross-entropy; return the loss of each epoch.
-
-    The same schedule as :func:`gradflow.nets.train`: each epoch shuffles the samples with ``rng`` and
-    takes one step per batch of ``batch_size`` consecutive shuffled samples; an epoch's loss is the mean
-    of the batches' losses, each taken before its step.
-
-    >>> rng = np.random.default_rng(0)
-    >>> X, labels = rng.normal(size=(64, 2)), np.arange(64) % 2
-    >>> net = Network([Maxout(4, pieces=3), Dense(2)], n_in=2, rng=rng)
-    >>> history = train(net, X + labels[:, None], labels, rng=rng, lr=0.2, epochs=20)
-    >>> bool(history["loss"][-1] < history["loss"][0])
-    True
-    """
-    check_rng(rng)
-    lr = positive_float("lr", lr)
-    epochs, batch_size = positive_int("epochs", epochs), positive_int("batch_size", batch_size)
-    X = np.asarray(X, dtype=float)
-    labels = np.asarray(labels)
-    history = {"loss": []}
-    for _ in range(epochs):
-        order = rng.permutation(len(X))
-        total = 0.0
-        for start in range(0, len(X), batch_size):
-            batch = order[start : start + batch_size]
-            logits, caches = net.forward(X[batch])
-            loss, dlogits = nets.softmax_cross_entropy(logits, labels[batch])
-            _, grads = net.backward(caches, dlogits)
-            for params, layer_grads in zip(net.params, grads):
-                for key, grad in layer_grads.items():
-                    params[key] -= lr * grad
-            total += loss * len(batch)
-        history["loss"].append(total / len(X))
-    return history
 
 
 def accuracy(net, X, labels):

@@ -32,7 +32,7 @@ import numpy as np
 import threadpoolctl
 from scipy import optimize
 
-from gradflow import activations, ensembles, init, nets
+from gradflow import activations, init, nets, optimizers, training
 from gradflow._checks import check_rng, positive_float, positive_int
 
 #: Gauss--Hermite nodes used unless a function is told otherwise.
@@ -546,18 +546,11 @@ def trained_accuracy(sigma_w2, sigma_b2, depth, data, rng, activation="tanh", wi
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     widths = [X_train.shape[1]] + [width] * depth + [n_classes]
     weights, biases = _random_ensemble(sigma_w2, sigma_b2, widths, rng)
+    mlps = [nets.MLP([W[g] for W in weights], [b[g] for b in biases], phi, "identity") for g in range(len(sigma_w2))]
+    # All pairs see the same minibatches, so only the initialization differs between them.
+    stack = training.Stack(mlps, shared_batches=True)
     # The matrices are small: BLAS threads cost more in synchronization than they save.
     with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
-        for _ in range(epochs):
-            order = rng.permutation(len(X_train))
-            for start in range(0, len(order), batch_size):
-                batch = order[start : start + batch_size]
-                X_batch, y_batch = X_train[batch], y_train[batch]
-                _, grads_W, grads_b = ensembles.stacked_gradients(
-                    weights, biases, phi, np.broadcast_to(X_batch, (len(sigma_w2), *X_batch.shape)),
-                    np.broadcast_to(y_batch, (len(sigma_w2), len(y_batch))))
-                for W, b, dW, db in zip(weights, biases, grads_W, grads_b):
-                    W -= lr * dW
-                    b -= lr * db
-        logits, _ = ensembles.stacked_forward(weights, biases, phi, X_test[None])
-    return np.mean(logits.argmax(axis=-1) == y_test, axis=1)
+        training.train(stack, X_train, y_train, rng=rng, optimizer=optimizers.sgd(lr), epochs=epochs,
+                       batch_size=batch_size)
+        return stack.accuracy(X_test, y_test)

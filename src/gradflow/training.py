@@ -3,12 +3,14 @@ r"""One training loop: minibatches, an objective that returns gradients, an opti
 :func:`train` knows nothing about networks. It takes a *model*: ``parameters()``, the list of
 arrays the optimizer updates in place; ``objective(X_batch, y_batch) -> (loss, grads, cache)``, with
 ``grads`` in the order of the parameters and ``cache`` the per-layer records hooks look at; and
-``count``, None for one model or K for K models trained side by side. :class:`Net` wraps one
-:class:`~gradflow.nets.MLP`; :class:`Stack` holds K nets of one architecture as stacked arrays
-(one batched computation, one data shuffle per net), with residual connections and batch
-normalization if asked. Any :mod:`gradflow.optimizers` optimizer drives the updates. A hook is
-called after every step with a :class:`Step`; without hooks the loop copies nothing and computes
-nothing beyond forward, backward and update.
+``count``, None for one model or K for K models trained side by side; optionally
+``check_data(X, y) -> (X, y)``, which checks all of the data before the first step. :class:`Net`
+wraps one :class:`~gradflow.nets.MLP`; :class:`Stack` holds K nets of one architecture as stacked
+arrays (one batched computation, one data shuffle per net unless the batches are shared), with
+residual connections and batch normalization if asked; a :class:`gradflow.layers.Network` of gated
+or maxout layers is a model too. Any :mod:`gradflow.optimizers` optimizer drives the updates. A hook
+is called after every step with a :class:`Step`; without hooks the loop copies nothing and computes
+nothing beyond forward, backward, the joint gradient norm it records, and the update.
 
 >>> from gradflow import nets, optimizers
 >>> rng = np.random.default_rng(0)
@@ -72,6 +74,14 @@ class Net:
         """``net.parameters()``, the net's own arrays ``[W1, b1, W2, b2, ...]``."""
         return self.net.parameters()
 
+    def check_data(self, X, y):
+        """X and y as arrays of the net's dtype, checked once before training (ValueError if they do not fit)."""
+        X = nets._as_input(self.net, X)
+        n, n_out = len(X), self.net.widths[-1]
+        if self.loss == "cross_entropy":
+            return X, nets._as_labels(y, n, n_out)
+        return X, nets._as_targets(y, (n, n_out), self.net.dtype)
+
     def objective(self, X, y):
         """The loss on a batch, its gradients in parameter order, and the forward/backward cache."""
         out, cache = nets.forward(self.net, X)
@@ -91,6 +101,9 @@ class Stack:
     statistics into ``running_means`` and ``running_vars`` (PyTorch's convention, see
     :func:`gradflow.normalization.update_running`), which :meth:`predict` uses as frameworks do at
     test time. :meth:`nets` copies the stack back into K separate :class:`~gradflow.nets.MLP`.
+    By default :func:`train` draws one shuffle per net, as for K independent runs; with
+    ``shared_batches`` every net sees the same batches, which compares the nets (say, K
+    initializations) on identical data, one shuffle per epoch.
 
     >>> rng = np.random.default_rng(0)
     >>> stack = Stack([nets.mlp([2, 4, 2], "relu", rng) for _ in range(3)])
@@ -98,7 +111,7 @@ class Stack:
     Stack(3 × MLP([2, 4, 2], activation='relu', output='identity'), residual=False, norm=False)
     """
 
-    def __init__(self, mlps, *, residual=False, branch_scale=1.0, norm=False):
+    def __init__(self, mlps, *, residual=False, branch_scale=1.0, norm=False, shared_batches=False):
         mlps = list(mlps)
         if not mlps or not all(isinstance(net, nets.MLP) for net in mlps):
             raise TypeError("expected a non-empty list of gradflow.nets.MLP, e.g. [nets.mlp(...) for seed in seeds]")
@@ -106,11 +119,12 @@ class Stack:
         for k, net in enumerate(mlps[1:], start=2):
             if repr(net) != repr(first) or net.dtype != first.dtype:
                 raise ValueError(f"net {k} is {net!r} ({net.dtype}); every net must match net 1, {first!r} ({first.dtype})")
-        if not isinstance(norm, bool):
-            raise TypeError(f"norm must be True or False, got {norm!r}")
+        for name, flag in (("norm", norm), ("shared_batches", shared_batches)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be True or False, got {flag!r}")
         self.template, self.count = first, len(mlps)
         self.branch_scale = remedies._check_options(first, residual, branch_scale, None)
-        self.residual, self.norm = residual, norm
+        self.residual, self.norm, self.shared_batches = residual, norm, shared_batches
         self.weights = [np.stack(Ws) for Ws in zip(*(net.weights for net in mlps))]
         self.biases = [np.stack(bs) for bs in zip(*(net.biases for net in mlps))]
         hidden = first.widths[1:-1]
@@ -118,6 +132,11 @@ class Stack:
         self.betas = [np.zeros((self.count, w), first.dtype) for w in hidden] if norm else None
         self.running_means = [np.zeros((self.count, w), first.dtype) for w in hidden] if norm else None
         self.running_vars = [np.ones((self.count, w), first.dtype) for w in hidden] if norm else None
+
+    def check_data(self, X, labels):
+        """X in the nets' dtype and integer labels, checked once before training."""
+        X = nets._as_input(self.template, X)
+        return X, nets._as_labels(labels, len(X), self.template.widths[-1])
 
     def parameters(self):
         """``[W1, b1, ..., WL, bL]`` then, with batch norm, ``[γ1, β1, ...]``: the stack's own arrays."""
@@ -181,19 +200,18 @@ class Stack:
         return f"Stack({self.count} × {self.template!r}, residual={self.residual}, norm={self.norm})"
 
 
-def _clip(grads, max_norm, count):
-    """Scale the gradients in place to joint norm ≤ max_norm (per net for a stack); return the norms before."""
+def _joint_norms(grads, count):
+    """The joint norm of all gradients: a float, or one per net of a stack, shape (K,)."""
     if count is None:
-        norm = float(np.sqrt(sum(np.vdot(g, g) for g in grads)))
-        factor = remedies._clip_factor(norm, max_norm)
-        for g in grads:
-            g *= factor
-        return norm
-    norms = np.sqrt(sum((g.reshape(count, -1) ** 2).sum(axis=1) for g in grads))
+        return float(np.sqrt(sum(np.vdot(g, g) for g in grads)))
+    return np.sqrt(sum((g.reshape(count, -1) ** 2).sum(axis=1) for g in grads))
+
+
+def _clip(grads, norms, max_norm, count):
+    """Scale the gradients in place to joint norm ≤ max_norm (per net for a stack)."""
     factor = remedies._clip_factor(norms, max_norm)
     for g in grads:
-        g *= factor.reshape((count,) + (1,) * (g.ndim - 1)).astype(g.dtype)
-    return norms
+        g *= factor if count is None else factor.reshape((count,) + (1,) * (g.ndim - 1)).astype(g.dtype)
 
 
 def train(model, X, y, *, rng, optimizer, epochs=10, batch_size=32, max_norm=None, hooks=()):
@@ -208,9 +226,10 @@ def train(model, X, y, *, rng, optimizer, epochs=10, batch_size=32, max_norm=Non
     ----------
     model : Net or Stack
         Anything with ``parameters()`` (arrays updated in place), ``objective(X_batch, y_batch) ->
-        (loss, grads, cache)`` and ``count``: None for one model; K for a :class:`Stack` of K nets,
-        which each draw their own shuffle every epoch (batches have shape (K, b, n_in), losses
-        shape (K,), and clipping acts per net).
+        (loss, grads, cache)``, optionally ``check_data(X, y) -> (X, y)``, and ``count``: None for
+        one model; K for a :class:`Stack` of K nets, which each draw their own shuffle every epoch
+        (batches have shape (K, b, n_in), losses shape (K,), and clipping acts per net) unless the
+        stack has ``shared_batches`` (one shuffle, batches of shape (1, b, n_in)).
     X : array_like, shape (n_samples, n_in)
     y : array_like, shape (n_samples, ...)
         Targets or integer labels, as the objective expects.
@@ -229,8 +248,8 @@ def train(model, X, y, *, rng, optimizer, epochs=10, batch_size=32, max_norm=Non
     -------
     history : dict
         ``"loss"``: the mean over samples of the loss measured during each epoch (each batch before
-        its step), shape (epochs,) or (K, epochs); with ``max_norm``, ``"grad_norm"``: the joint
-        gradient norm of every step before clipping, shape (steps,) or (K, steps).
+        its step), shape (epochs,) or (K, epochs); ``"grad_norm"``: the joint norm of all gradients
+        at every step, before any clipping, shape (steps,) or (K, steps).
 
     Examples
     --------
@@ -250,6 +269,9 @@ def train(model, X, y, *, rng, optimizer, epochs=10, batch_size=32, max_norm=Non
         max_norm = positive_float("max_norm", max_norm)
     if not all(callable(hook) for hook in hooks):
         raise TypeError("hooks must be a sequence of callables hook(step)")
+    if hasattr(model, "check_data"):
+        # All of the data is checked before the first step, not when a bad row comes up mid-epoch.
+        X, y = model.check_data(X, y)
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or len(X) == 0 or len(y) != len(X):
         raise ValueError(f"X must have shape (n_samples, n_in) and y one row per sample, got {X.shape} and {y.shape}")
@@ -259,16 +281,21 @@ def train(model, X, y, *, rng, optimizer, epochs=10, batch_size=32, max_norm=Non
     state = optimizer.init(params)
     step = 0
     for epoch in range(epochs):
-        # One shuffled copy per epoch makes every batch a contiguous slice.
-        order = rng.permutation(n) if count is None else rng.permuted(np.broadcast_to(np.arange(n), (count, n)), axis=1)
+        # One shuffled copy per epoch makes every batch a contiguous slice; nets sharing batches
+        # share one shuffle of shape (1, n), which broadcasts against the stack.
+        if count is None or getattr(model, "shared_batches", False):
+            order = rng.permutation(n) if count is None else rng.permutation(n)[None]
+        else:
+            order = rng.permuted(np.broadcast_to(np.arange(n), (count, n)), axis=1)
         X_epoch, y_epoch = X[order], y[order]
         for start in range(0, n, batch_size):
             rows = slice(start, start + batch_size)
             batch = rows if count is None else (slice(None), rows)
             X_batch, y_batch = X_epoch[batch], y_epoch[batch]
             loss, grads, cache = objective(X_batch, y_batch)
+            grad_norms.append(_joint_norms(grads, count))
             if max_norm is not None:
-                grad_norms.append(_clip(grads, max_norm, count))
+                _clip(grads, grad_norms[-1], max_norm, count)
             before = [p.copy() for p in params] if hooks else None
             params, state = optimizer.update(grads, state, params)
             losses[..., epoch] += loss * (X_batch.shape[-2] / n)
@@ -277,7 +304,4 @@ def train(model, X, y, *, rng, optimizer, epochs=10, batch_size=32, max_norm=Non
                 for hook in hooks:
                     hook(record)
             step += 1
-    history = {"loss": losses}
-    if max_norm is not None:
-        history["grad_norm"] = np.array(grad_norms).T
-    return history
+    return {"loss": losses, "grad_norm": np.array(grad_norms).T}
