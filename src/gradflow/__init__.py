@@ -10,6 +10,6 @@ and ``normalization`` (batch norm's running statistics, layer norm, pre-/post-no
 
 __version__ = "0.1.0"
 
-from gradflow import activations, approximation, data, diagnostics, dying, ensembles, exercises, init, layers, moments, monitors, nets, normalization, optimizers, plots, recurrent, regions, remedies, theory, training, widgets
+from gradflow import activations, approximation, data, diagnostics, dying, exercises, init, layers, moments, monitors, nets, normalization, optimizers, plots, recurrent, regions, remedies, theory, training, widgets
 
-__all__ = ["activations", "approximation", "data", "diagnostics", "dying", "ensembles", "exercises", "init", "layers", "moments", "monitors", "nets", "normalization", "optimizers", "plots", "recurrent", "regions", "remedies", "theory", "training", "widgets"]
+__all__ = ["activations", "approximation", "data", "diagnostics", "dying", "exercises", "init", "layers", "moments", "monitors", "nets", "normalization", "optimizers", "plots", "recurrent", "regions", "remedies", "theory", "training", "widgets"]
