@@ -148,6 +148,7 @@ class GatedLinear:
         return f"GatedLinear({self.n_out}, {self.gate})"
 
 
+#: The gate of each member of the GLU family, by name.
 GATES = {"GLU": "sigmoid", "ReGLU": "relu", "GEGLU": "gelu", "SwiGLU": "silu"}
 
 

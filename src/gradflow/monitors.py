@@ -7,7 +7,7 @@ for every layer l (and, for a :class:`~gradflow.training.Stack`, every net):
 * the gradient norm :math:`\lVert\partial L/\partial W^{(l)}\rVert_F`;
 * the update-to-data ratio :math:`\lVert\Delta W^{(l)}\rVert_F / \lVert W^{(l)}\rVert_F` (W before the step);
 * for hidden layers, the *saturated fraction*: the share of (sample, unit) pairs where
-  :math:`|\phi'(z)| < \mathrm{tol}\cdot\max|\phi'|` (tanh: |tanh z| above about 0.975 for tol = 0.05;
+  :math:`|\phi'(z)| < \mathrm{tol}\cdot\max|\phi'|` (tanh: ``|tanh z|`` above about 0.975 for tol = 0.05;
   ReLU: z ≤ 0), and the *dead fraction*: the share of units with z ≤ 0 on every sample of the batch;
 
 and at the steps listed in ``snapshots`` a copy of every hidden layer's activations and weight

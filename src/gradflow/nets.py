@@ -419,6 +419,7 @@ def softmax_cross_entropy(logits, labels):
     return loss, dlogits
 
 
+#: The losses a network can be trained on, by name: each returns (loss, ∂loss/∂output).
 LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy}
 
 
