@@ -22,7 +22,7 @@ _TYPED_CHAPTER_NUMBER = re.compile(r"\b(?:[Cc]hapters?|[Cc]h\.)\s*\d+")
 
 
 # The one kind of cell whose output is not compared: it measures the reader's machine.
-_TIMES_CODE = re.compile(r"\btimeit\b|\bperf_counter\b")
+_TIMES_CODE = re.compile(r"\btimeit\b|\bperf_counter\b|\bseconds\w*")
 
 
 def problems(notebook):
