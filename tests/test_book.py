@@ -134,7 +134,7 @@ def bibliography_problems(html):
     """What is wrong with the book's one bibliography, against the chapters' own reference lists."""
     label = re.compile(r'<span class="label"><span class="fn-bracket">\[</span>(.*?)<span class="fn-bracket">')
     book = (html / "chapters" / "reference" / "bibliography.html").read_text()
-    entries = re.findall(r'<div class="citation" id="[^"]+" role="doc-biblioentry">(.*?)</div>', book, re.S)
+    entries = re.findall(r'<div class="citation" id="[^"]+" role="listitem">(.*?)</div>', book, re.S)
     def text(markup):  # a label is a link back to the citation when the chapter cites it once
         return re.sub(r"<[^>]+>", "", markup)
 
@@ -154,7 +154,7 @@ def test_one_bibliography_lists_every_cited_work_once_with_links_back(html):
 def test_bibliography_check_finds_a_duplicate_a_missing_work_and_a_missing_back_link(tmp_path):
     def entry(key, back=True):
         cited_in = '<p class="cited-in"><a href="../one.html#x">One</a></p>' if back else ""
-        return (f'<div class="citation" id="{key}" role="doc-biblioentry"><span class="label">'
+        return (f'<div class="citation" id="{key}" role="listitem"><span class="label">'
                 f'<span class="fn-bracket">[</span>{key}<span class="fn-bracket">]</span></span>{cited_in}</div>')
 
     (tmp_path / "chapters" / "reference").mkdir(parents=True)

@@ -5,6 +5,12 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll(".admonition-title > button.toggle-button").forEach(function (button) {
     button.setAttribute("aria-label", button.parentElement.textContent.trim());
   });
+  // The sidebar folds a chapter's sub-pages (the API reference's module pages) under a <summary> that
+  // holds only a chevron icon; name it after the page it unfolds.
+  document.querySelectorAll(".bd-sidenav details > summary").forEach(function (summary) {
+    const page = summary.parentElement.parentElement.querySelector(":scope > a");
+    if (page && !summary.textContent.trim()) summary.setAttribute("aria-label", "Pages under " + page.textContent.trim());
+  });
   // The theme's "Skip to main content" link lands above the page's toolbar (launch, download, full
   // screen, colour mode: six Tab stops, the same on every page). Let it land on the article itself.
   const skip = document.querySelector("#pst-skip-link a");
