@@ -67,3 +67,12 @@ def test_the_command_line_runs_a_command_in_the_environment():
     assert run.stdout.strip() == "1", run.stderr
     usage = subprocess.run([sys.executable, "-m", "gradflow.fpenv"], capture_output=True, text=True)
     assert usage.returncode != 0 and "usage" in usage.stderr
+
+
+def test_the_reference_does_not_depend_on_features_the_callers_shell_disabled():
+    # In a process started with X86_V4 disabled, NumPy reports X86_V4 as missing; the reference
+    # environment that process computes must still be this machine's.
+    shell = {**os.environ, "NPY_DISABLE_CPU_FEATURES": "X86_V4"} if "X86_V4" in fpenv._cpu()[0] else dict(os.environ)
+    run = subprocess.run([sys.executable, "-c", "from gradflow import fpenv; print(fpenv.settings('reference'))"],
+                         env=shell, capture_output=True, text=True)
+    assert run.stdout.strip() == str(fpenv.settings("reference")), run.stderr

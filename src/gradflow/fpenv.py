@@ -21,8 +21,11 @@ Run a command in one of them with ``python -m gradflow.fpenv reference jupyter l
 command it prints the variables it sets).
 """
 
+import functools
+import json
 import os
 import platform
+import subprocess
 import sys
 
 #: Thread counts that would otherwise make BLAS sums depend on how work is split between cores.
@@ -34,11 +37,21 @@ _REFERENCE_X86_LEVEL = "X86_V3"
 KINDS = ("reference", "perturbed")
 
 
-def _cpu():
-    """NumPy's dispatch targets (lowest first) and the CPU features it detected."""
-    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+_DETECT = ("import json; from numpy._core._multiarray_umath import __cpu_dispatch__ as d, __cpu_features__ as f; "
+           "print(json.dumps([list(d), f]))")
 
-    return list(__cpu_dispatch__), dict(__cpu_features__)
+
+@functools.cache
+def _cpu():
+    """NumPy's dispatch targets (lowest first) and the features the CPU really has.
+
+    Asked of a fresh interpreter without NumPy's feature variables: in this process NumPy reports a
+    feature that the caller's shell disabled as missing, and the reference must not depend on that.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES")}
+    found = subprocess.run([sys.executable, "-c", _DETECT], env=env, capture_output=True, text=True, check=True)
+    dispatch, features = json.loads(found.stdout)
+    return dispatch, features
 
 
 def settings(kind="reference"):
