@@ -99,8 +99,6 @@ _perturbed_run = None
 
 
 def pytest_collection_modifyitems(session, config, items):
-    global _perturbed_run
-
     def rank(item):
         name = item.path.name
         if name.endswith(".ipynb"):
@@ -108,9 +106,14 @@ def pytest_collection_modifyitems(session, config, items):
         return 2 + _LAST.index(name) if name in _LAST else 0
 
     items.sort(key=rank)  # stable, so each module keeps its own order
-    # The perturbation run needs no result of nbval's: it starts now, one kernel on one core, while
-    # the unit tests and nbval's one kernel at a time use the other.
-    if any("executed_chapters" in getattr(item, "fixturenames", ()) for item in items):
+
+
+def pytest_collection_finish(session):
+    # After -k and other deselection: start the perturbation run only if a selected test needs it. It
+    # needs no result of nbval's, so it starts now, one kernel on one core, while the unit tests and
+    # nbval's one kernel at a time use the other.
+    global _perturbed_run
+    if any("executed_chapters" in getattr(item, "fixturenames", ()) for item in session.items):
         _perturbed_run = _start_perturbed_run(kernels=1)
 
 
