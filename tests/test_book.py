@@ -1,5 +1,6 @@
 """The book builds from the stored outputs with zero warnings, and its pages load nothing from the web."""
 
+import html as html_module
 import re
 from html.parser import HTMLParser
 from urllib.parse import unquote
@@ -72,6 +73,30 @@ def test_link_check_finds_a_missing_page_and_a_missing_anchor(tmp_path):
     (tmp_path / "a.html").write_text('<a href="b.html#there">b</a> <a href="c.html">c</a> <p id="here"></p>')
     (tmp_path / "b.html").write_text('<a href="a.html#here">back</a>')
     assert broken_internal_links(tmp_path) == ["a.html: b.html#there (no such anchor)", "a.html: c.html (no such file)"]
+
+
+# MyST that a renderer failed to read shows up as text: a directive's fence, a role, a citation link.
+_RAW_MYST = re.compile(r"(?:```|:::)\{[\w:-]+\}|\{[\w:-]+\}`[^`]+`|\]\(#[\w.:-]+\)")
+
+
+def raw_myst(html):
+    """Pages whose visible text (outside code, scripts and styles) shows MyST markup, with what it shows."""
+    found = []
+    for page in sorted(html.rglob("*.html")):
+        text = re.sub(r"<(pre|script|style|code)\b.*?</\1>", "", page.read_text(), flags=re.S)
+        text = html_module.unescape(re.sub(r"<[^>]+>", "", text))
+        found += [f"{page.relative_to(html)}: {hit}" for hit in sorted(set(_RAW_MYST.findall(text)))]
+    return found
+
+
+def test_no_page_shows_myst_markup_as_text(html):
+    assert raw_myst(html) == []
+
+
+def test_raw_myst_check_finds_a_directive_a_role_and_a_citation_link(tmp_path):
+    (tmp_path / "a.html").write_text("<p>```{admonition} {term}`x &lt;y&gt;`</p><pre>```{code}</pre>"
+                                     "<p>[Cox (1958)](#cox1958regression)</p><code>{doc}`z`</code>")
+    assert raw_myst(tmp_path) == ["a.html: ](#cox1958regression)", "a.html: ```{admonition}", "a.html: {term}`x <y>`"]
 
 
 # The back matter: API reference, glossary, bibliography, index, downloads, launch links.

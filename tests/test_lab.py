@@ -33,17 +33,12 @@ JUPYTER = Path(sys.executable).with_name("jupyter")
 LAB_SETTINGS = ROOT / "lab-settings"
 AS_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
 # Book markup that a renderer which understands MyST never shows as text.
-RAW_MARKUP = re.compile(r"\{(?:cite|doc|numref|ref|exercise|solution)[^}]*\}|^:(?:label|class):|^\(\S+\)=$|```", re.M)
+RAW_MARKUP = re.compile(r"\{(?:cite|doc|numref|ref|term|bibliography|exercise|solution)[^}]*\}|^:(?:label|class):|^\(\S+\)=$|```",
+                        re.M)
 # The app object (``window.jupyterapp``) lets the test read the notebook's model rather than the screen.
 NOTEBOOK = "window.jupyterapp.shell.currentWidget"
 # Seconds. Generous: this is a failure threshold on a shared machine, not the chapters' time budget.
 RUN_ALL_TIMEOUT = 300
-
-# The one console message allowed: jupyterlab-myst renders one notebook at a time, so a {term} link
-# to the book's glossary (another page) cannot be resolved there and is logged as an error; the term
-# still shows as text. Every other console error fails.
-_GLOSSARY_LINK = re.compile(r"(Cross reference target was not found: term-[^\n]*\n?)+$")
-
 
 def free_port():
     with socket.socket() as probe:
@@ -114,6 +109,8 @@ def broken_sigmoid():
     solution.source = solution.source.replace(":class: dropdown\n", "", 1)  # an unfolded solution
     notebook.cells.insert(2, nbformat.v4.new_markdown_cell("```{solution-start} ex-sigmoid-ode\n```"))
     notebook.cells.insert(4, nbformat.v4.new_markdown_cell("```{solution-end}\n```"))
+    notebook.cells.insert(5, nbformat.v4.new_markdown_cell("As {cite:t}`sigmoid-cox1958regression` and "
+                                                           "[Nobody (2020)](#nobody2020) found."))
     notebook.cells.append(nbformat.v4.new_code_cell("import sys\nprint('careful', file=sys.stderr)\n1 / 0"))
     return nbformat.writes(notebook)
 
@@ -149,6 +146,19 @@ def solution_problems(page):
     return problems
 
 
+def citation_problems(page):
+    """Citations must read as author–year text and each in-page link must land on its target."""
+    problems = []
+    if page.locator(".jp-MarkdownCell [title='Citation Not Found']").count():
+        problems.append("a citation is shown as its key, marked not found")
+    missing = page.evaluate("() => Array.from(document.querySelectorAll('.jp-MarkdownCell .myst a[href^=\"#\"]'))"
+                            ".map(a => a.getAttribute('href').slice(1)).filter(id => !document.getElementById(id))")
+    problems += [f"a link to #{target}, which is not on the page" for target in sorted(set(missing))]
+    if not page.locator(".jp-MarkdownCell .myst a[href^='#']", has_text=re.compile(r"\d{4}")).count():
+        problems.append("no citation link found")
+    return problems
+
+
 def run_all(page):
     """Clear the stored outputs, Run All from the menu, and wait until every code cell has run."""
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
@@ -181,8 +191,7 @@ def slider_problems(page):
 def notebook_problems(page, url, token, name, shots=None):
     """Open chapter ``name`` in JupyterLab, Run All, and return what a reader would find wrong, one string each."""
     problems = []
-    page.on("console", lambda m: m.type == "error" and not _GLOSSARY_LINK.match(m.text)
-            and problems.append(f"console error: {m.text[:300]}"))
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text[:300]}"))
     page.on("pageerror", lambda e: problems.append(f"uncaught exception: {e}"))
     open_notebook(page, url, token, name)
     if shots:
@@ -199,6 +208,7 @@ def notebook_problems(page, url, token, name, shots=None):
     markdown = "\n".join(page.locator(".jp-MarkdownCell .myst").all_inner_texts())
     no_math.evaluate("style => style.remove()")
     problems += [f"raw markup in a rendered cell: {m!r}" for m in sorted(set(RAW_MARKUP.findall(markdown)))]
+    problems += citation_problems(page)
     if "Start of Solution" in markdown:  # a gated solution: JupyterLab shows the code between its gates
         problems.append("a gated solution (solution-start/solution-end) in a rendered cell")
 
@@ -252,6 +262,8 @@ def test_jupyterlab_check_fails_on_a_broken_chapter(page, lab):
     assert "the notebook is marked as modified before anything was run" in problems, problems
     assert any(p.startswith("raw markup") and "{exercise" in p for p in problems), problems
     assert any(p.startswith("raw markup") and ":label:" in p for p in problems), problems
+    assert "a citation is shown as its key, marked not found" in problems, problems
+    assert "a link to #nobody2020, which is not on the page" in problems, problems
     assert "a gated solution (solution-start/solution-end) in a rendered cell" in problems, problems
     assert any(p.startswith("solution") and p.endswith("is shown before it is clicked") for p in problems), problems
     assert any("ZeroDivisionError" in p for p in problems), problems
