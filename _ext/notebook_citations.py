@@ -14,7 +14,11 @@ before Sphinx parses a notebook:
   label ``(glorot2010understanding)=``, formatted as the book formats it. The book replaces it by a
   ``{bibliography}`` of the chapter's works (key prefix: the chapter's file name and a hyphen);
 - a glossary link names its term in the link's title: ``[saturated](reference/glossary.md "saturation")``
-  becomes ``{term}`saturated <saturation>```. JupyterLab opens the glossary file.
+  becomes ``{term}`saturated <saturation>```. JupyterLab opens the glossary file;
+- a link to a label in another chapter, ``[the exercise](sigmoid.ipynb#ex-sigmoid-output)``, becomes
+  ``{ref}`the exercise <ex-sigmoid-output>``` (MyST links to no more than headings of another file).
+  JupyterLab opens the chapter. A chapter itself is linked as ``[its title](sigmoid.ipynb)``, which
+  both read as they are.
 
 The link texts are written, not derived, so the build checks them: each citation's text must be the
 text the book renders for it, and each reference list the book's list for that chapter; otherwise a
@@ -45,6 +49,8 @@ _LINK = r"\[([^\[\]]+)\]\(#([\w.:-]+)\)"
 _CITATION = re.compile(rf"\((?P<group>{_LINK}(?:; {_LINK})*)\)|{_LINK}")
 _ONE_LINK = re.compile(_LINK)
 _GLOSSARY_LINK = re.compile(r'\[([^\[\]]+)\]\(reference/glossary\.md "([^"]+)"\)')
+# A link to a label in another chapter (an exercise, a section): MyST resolves only headings there.
+_LABEL_LINK = re.compile(r"\[([^\[\]]+)\]\([\w-]+\.(?:ipynb|md)#([\w.:-]+)\)")
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -86,6 +92,7 @@ def to_roles(markdown, keys, prefix):
 
     markdown = _CITATION.sub(role, markdown)
     markdown = _GLOSSARY_LINK.sub(lambda m: f"{{term}}`{m.group(1)} <{m.group(2)}>`", markdown)
+    markdown = _LABEL_LINK.sub(lambda m: f"{{ref}}`{m.group(1)} <{m.group(2)}>`", markdown)
     return markdown, citations
 
 

@@ -5,6 +5,7 @@ texts are what it renders. Here: the conversion, and a small Sphinx build in whi
 text and a stale reference list each fail while a correct chapter passes.
 """
 
+import re
 import subprocess
 import sys
 
@@ -47,6 +48,11 @@ def test_a_glossary_link_becomes_a_term_role_named_by_its_title():
     assert markdown == "units {term}`saturate <saturation>` early"
 
 
+def test_a_link_to_a_label_in_another_chapter_becomes_a_ref_role():
+    markdown, _ = nc.to_roles("see [the exercise](sigmoid.ipynb#ex-sigmoid-output) and [ReLU](relu.ipynb)", KEYS, "")
+    assert markdown == "see {ref}`the exercise <ex-sigmoid-output>` and [ReLU](relu.ipynb)"
+
+
 def test_the_references_cell_becomes_the_chapters_bibliography():
     notebook = {"cells": [{"cell_type": "markdown", "source": "## References\n\n(he2015delving)=\nHe.\n"}]}
     citations, listed = nc.book_notebook(notebook, KEYS, "ch-")
@@ -55,11 +61,16 @@ def test_the_references_cell_becomes_the_chapters_bibliography():
 
 
 def test_every_chapter_cites_only_by_links_and_lists_what_it_cites():
-    """No role that JupyterLab cannot render is left in a chapter, and each reference list is current."""
+    """No role that JupyterLab cannot resolve in one notebook is left in a chapter (a {ref} to a label
+    elsewhere, a citation, a glossary term, a chapter), and each reference list is current."""
     for chapter in sorted((ROOT / "chapters").glob("*.ipynb")):
         notebook = nbformat.read(chapter, as_version=4)
         markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
-        assert "{cite" not in markdown and "{term}" not in markdown and "{bibliography}" not in markdown, chapter.name
+        assert not re.search(r"\{(cite|term|doc|bibliography)", markdown), chapter.name
+        labels = set(re.findall(r"^\((\S+)\)=$|^:label: (\S+)$", markdown, re.M)) 
+        labels = {name for pair in labels for name in pair if name}
+        for target in re.findall(r"\{(?:ref|numref)\}`(?:[^`<]*<)?([^`>]+)>?`", markdown):
+            assert target in labels, f"{chapter.name}: {{ref}} to {target}, a label of another chapter"
         references = [i for i, c in enumerate(notebook.cells) if c.source.startswith(nc.REFERENCES_HEADING)]
         assert references == [len(notebook.cells) - 1], f"{chapter.name}: the reference list must be the last cell"
     assert nc.main(check=True) == 0  # the list that `python _ext/notebook_citations.py` would write
