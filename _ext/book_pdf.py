@@ -5,8 +5,9 @@ front page, appends the article of every other page in table-of-contents order (
 the book's own MathJax typeset all of it, and prints the result once, so the page numbers in the
 footer run through the whole book. Each chapter starts on a new page; links between pages become
 links inside the PDF. Each static twin of a live figure shows its default frame (the frame the HTML
-opens with) and its sliders are left out. Every exercise's solution is shown, below its exercise:
-a printed page cannot be clicked open. Like the HTML, it needs no network.
+opens with) and its sliders are left out. Every exercise's solution is shown, below its exercise,
+with the result of its numerical check unfolded: a printed page cannot be clicked open. Like the
+HTML, it needs no network.
 """
 
 import argparse
@@ -77,6 +78,7 @@ async ([pages, css]) => {
   });
   document.querySelectorAll(".toggle-hidden").forEach(e => e.classList.remove("toggle-hidden"));
   document.querySelectorAll("button.toggle-button").forEach(b => b.remove());
+  article.querySelectorAll("details").forEach(d => { d.open = true; });  // a solution's folded result
   if (window.MathJax && MathJax.typesetPromise) {
     await MathJax.startup.promise;
     await MathJax.typesetPromise();

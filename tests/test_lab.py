@@ -111,6 +111,8 @@ def broken_sigmoid():
     notebook.cells.insert(4, nbformat.v4.new_markdown_cell("```{solution-end}\n```"))
     notebook.cells.insert(5, nbformat.v4.new_markdown_cell("As {cite:t}`sigmoid-cox1958regression` and "
                                                            "[Nobody (2020)](#nobody2020) found."))
+    notebook.cells.append(nbformat.v4.new_code_cell(  # a solution's check that prints unfolded
+        "print('the answer')", metadata={"tags": ["hide-cell"], "jupyter": {"source_hidden": True, "outputs_hidden": True}}))
     notebook.cells.append(nbformat.v4.new_code_cell("import sys\nprint('careful', file=sys.stderr)\n1 / 0"))
     return nbformat.writes(notebook)
 
@@ -237,6 +239,37 @@ def notebook_problems(page, url, token, name, shots=None):
         header.click()
         body.wait_for(state="visible")
         page.screenshot(path=shots / f"{Path(name).stem}-4-solution-unfolded.png")
+    problems += folded_result_problems(page)
+    return problems
+
+
+def folded_result_problems(page):
+    """After Run All, each solution's check (a code cell tagged hide-cell) must show no printed text
+    until the reader clicks its fold (``gradflow.solutions.folded_result``): JupyterLab unhides a
+    cell's output whenever the cell runs, whatever its metadata says."""
+    texts = page.evaluate(f"() => Array.from({NOTEBOOK}.content.widgets).filter(w => w.model.type === 'code'"
+                          " && (w.model.getMetadata('tags') || []).includes('hide-cell')).map(w => {"
+                          " w.node.dataset.solutionCheck = ''; return w.model.toJSON().outputs"
+                          ".map(o => o.text || (o.data || {})['text/plain'] || '').join(''); })")
+    problems = []
+    for number, text in enumerate(texts, 1):
+        line = next((line.strip() for line in text.splitlines() if line.strip()), None)
+        if line is None:
+            continue
+        output = page.locator("[data-solution-check]").nth(number - 1).locator(".jp-OutputArea")
+        printed = output.get_by_text(line)
+        if any(printed.nth(i).is_visible() for i in range(printed.count())):
+            problems.append(f"solution check {number} shows its result after Run All: {line!r}")
+            continue
+        fold = output.locator("summary")
+        if fold.count() == 0:
+            problems.append(f"solution check {number} has no fold to click")
+            continue
+        fold.first.click()
+        try:
+            printed.first.wait_for(state="visible", timeout=5000)
+        except PlaywrightTimeout:
+            problems.append(f"solution check {number} shows nothing when its fold is clicked")
     return problems
 
 
@@ -270,6 +303,8 @@ def test_jupyterlab_check_fails_on_a_broken_chapter(page, lab):
     assert any("wrote to stderr: careful" in p for p in problems), problems
     assert "no live figure found" in problems, problems
     assert "1 code cell(s) of solutions show their source" in problems, problems
+    assert any(p.startswith("solution check") and p.endswith("shows its result after Run All: 'the answer'")
+               for p in problems), problems
 
 
 def readme_block(language, after):

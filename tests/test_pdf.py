@@ -53,6 +53,12 @@ def first_solution_words(html_file):
     return words.group(0) if words else None
 
 
+def first_folded_result(html_file):
+    """The first line of the first folded result (a solution's check, ``gradflow.solutions``) of a page, or None."""
+    match = re.search(r'<details class="gradflow-folded-result">.*?<pre>(.*?)</pre>', html_file.read_text(), re.S)
+    return plain(unescape(match.group(1)).splitlines()[0]) if match else None
+
+
 @pytest.fixture(scope="session")
 def book(html, browser, tmp_path_factory):
     pdf = tmp_path_factory.mktemp("pdf") / "book.pdf"
@@ -64,7 +70,9 @@ def test_the_pdf_has_every_page_typeset_math_shown_solutions_and_page_numbers(bo
     pages = [html / page for page in book_pdf.toc_pages()]
     solutions = [words for words in map(first_solution_words, pages) if words]
     assert len(solutions) >= 10  # the chapters' exercises
-    assert pdf_problems(book, [page_title(p) for p in pages], solutions) == []
+    results = [line for line in map(first_folded_result, pages) if line]
+    assert len(results) >= 10  # the solutions' checks, folded in the HTML
+    assert pdf_problems(book, [page_title(p) for p in pages], solutions + results) == []
 
 
 def test_the_pdf_lists_the_pages_in_table_of_contents_order(book, html):
@@ -78,8 +86,12 @@ def test_pdf_check_finds_raw_tex_a_missing_title_and_a_hidden_solution(browser, 
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "intro.html").write_text(
         '<html><body><article class="bd-article"><h1>Intro</h1><p>\\(x^2\\)</p>'
-        '<p style="display: none">The hidden solution text</p></article></body></html>'
+        '<p style="display: none">The hidden solution text</p>'
+        '<details class="gradflow-folded-result"><summary>Result</summary><pre>The folded result</pre></details>'
+        '</article></body></html>'
     )
+    assert first_folded_result(tmp_path / "chapters" / "intro.html") == "The folded result"
     book_pdf.print_book(tmp_path, tmp_path / "broken.pdf", browser, ["chapters/intro.html"])
-    problems = pdf_problems(tmp_path / "broken.pdf", ["Intro", "Sigmoid"], ["The hidden solution text"])
+    problems = pdf_problems(tmp_path / "broken.pdf", ["Intro", "Sigmoid"], ["The hidden solution text", "The folded result"])
+    # The folded result is not missing: the printed book unfolds every <details>.
     assert problems == ["title missing: Sigmoid", "text missing: The hidden solution text", "raw TeX in the text: \\("]

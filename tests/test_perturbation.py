@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 from PIL import Image
 
 from conftest import CHAPTERS, PERTURBATION_SUMMARY
-from gradflow import fpenv
+from gradflow import fpenv, solutions
 from outputs import IMAGE_TOLERANCE, compare_cell, compare_notebooks, declared_tolerances, image_rms, text_deviation
 
 
@@ -99,3 +99,19 @@ def test_images_in_outputs_and_in_static_twins_are_compared_within_the_declared_
 
     assert compare_cell(cell(_png(plain)), cell(_png(marked)))[0]
     assert not compare_cell(cell(_png(plain), "# fp-figure-tolerance: 50\nshow()"), cell(_png(marked)))[0]
+
+
+def test_a_folded_solution_result_is_compared_as_text_within_the_declared_tolerance():
+    def cell(text, source="check()"):
+        return nbformat.v4.new_code_cell(source, outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/plain": text, "text/html": solutions.folded_html(text)})])
+
+    stored = "best: elu, 96.5% vs ReLU 96.1%; p = 0.40\n"
+    moved = stored.replace("96.1", "96.3")
+    assert compare_cell(cell(stored), cell(stored)) == ([], 0.0)
+    problems, deviation = compare_cell(cell(stored), cell(moved))
+    assert deviation == pytest.approx(0.2) and any("'best: elu, 96.5% vs ReLU 96.1%; p = 0.40'" in p for p in problems)
+    assert compare_cell(cell(stored, "# fp-tolerance: 0.5\ncheck()"), cell(moved))[0] == []
+    assert compare_cell(cell(stored, "# fp-tolerance: 0.5\ncheck()"), cell(stored.replace("elu", "selu")))[0]
+    printed = nbformat.v4.new_code_cell("check()", outputs=[nbformat.v4.new_output("stream", name="stdout", text=stored)])
+    assert compare_cell(printed, cell(stored))[0]  # printed plainly (unfolded) is not the stored folded form
