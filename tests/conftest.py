@@ -9,7 +9,7 @@ Kernels run in the book's floating-point environments (:mod:`gradflow.fpenv`): n
 one the stored outputs were made in, whatever the caller's shell set; the second execution in the
 perturbed one, which stands in for another CPU (tests/test_perturbation.py).
 
-The tests run in two processes (pytest-xdist: ``-n 2 --dist loadgroup`` in pyproject.toml), so both
+The tests run in two processes (pytest-xdist: ``-n 2`` in pyproject.toml), so both
 cores work all the time. Tests that share one process's state are kept together, each group in one
 worker (:func:`group_of`): the chapters (nbval's notebooks, the perturbation run and the figure
 tests that read what both executions saved), the built book (book, browser and PDF tests) and
@@ -114,19 +114,27 @@ def _start_perturbed_run(kernels):
     return figures, futures
 
 
-def group_of(item):
-    """The group whose worker runs ``item`` (see GROUPS), or None for a test that can run anywhere."""
-    if item.path.suffix == ".ipynb":
+def group_of(path):
+    """The group whose worker runs the tests in the file ``path`` (see GROUPS), or None for anywhere."""
+    if path.suffix == ".ipynb":
         return "chapters"
-    return next((group for group, modules in GROUPS.items() if item.path.name in modules), None)
+    return next((group for group, modules in GROUPS.items() if path.name in modules), None)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
+def pytest_xdist_make_scheduler(config, log):
+    """Hand each of GROUPS to one worker, whole and in order; the other tests to any free worker, largest
+    group first. (xdist's own ``--dist loadgroup`` cannot mark tests under pytest 9, which no longer
+    lets a plugin rename a test's node id.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return group_of(Path(nodeid.split("::")[0])) or nodeid
+
+    return GroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(session, config, items):
-    for item in items:
-        if group_of(item):
-            item.add_marker(pytest.mark.xdist_group(group_of(item)))
-
     # In one process: nbval's notebooks first (they start the perturbation run beside them), then the
     # unit tests, then the groups' slow modules in the order of GROUPS.
     slow = [module for modules in GROUPS.values() for module in modules]
@@ -142,14 +150,15 @@ def pytest_collection_modifyitems(session, config, items):
 _perturbed_run = None
 
 
+# runtest_protocol, not runtest_setup: it is called for the chapters' notebooks too, outside tests/.
 @pytest.hookimpl(tryfirst=True)  # before nbval starts the notebook's kernel
-def pytest_runtest_setup(item):
+def pytest_runtest_protocol(item, nextitem):
     # The perturbation run starts with the first test of the chapters' group, in the worker that runs
     # that group, and only if a selected test needs it (after -k and other deselection). It needs no
     # result of nbval's and is the longest single task (the perturbed environment computes more slowly),
     # so its two kernels run beside nbval's one, sharing the cores with the other worker's tests.
     global _perturbed_run
-    if _perturbed_run is None and group_of(item) == "chapters":
+    if _perturbed_run is None and group_of(item.path) == "chapters":
         needed = any("executed_chapters" in getattr(other, "fixturenames", ()) for other in item.session.items)
         _perturbed_run = _start_perturbed_run(kernels=2) if needed else False
 
