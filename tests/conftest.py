@@ -8,6 +8,12 @@ Figures written while the tests run go to temporary folders, never to the commit
 Kernels run in the book's floating-point environments (:mod:`gradflow.fpenv`): nbval's in the reference
 one the stored outputs were made in, whatever the caller's shell set; the second execution in the
 perturbed one, which stands in for another CPU (tests/test_perturbation.py).
+
+The tests run in two processes (pytest-xdist: ``-n 2`` in pyproject.toml), so both
+cores work all the time. Tests that share one process's state are kept together, each group in one
+worker (:func:`group_of`): the chapters (nbval's notebooks, the perturbation run and the figure
+tests that read what both executions saved), the built book (book, browser and PDF tests) and
+JupyterLab; the unit tests fill in wherever a worker is free. ``-n 0`` runs everything in one process.
 """
 
 import asyncio
@@ -28,9 +34,14 @@ from gradflow import fpenv
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
-# Slow modules run last, in this order, after the unit tests and nbval's notebooks.
-_LAST = ("test_perturbation.py", "test_figures.py", "test_live_figures.py", "test_book.py", "test_browser.py",
-         "test_lab.py")
+# Test modules that must share one process with others: nbval's notebooks and these modules read what
+# the chapters' two executions saved (REFERENCE_FIGURES, executed_chapters); the book's are served one
+# build (html); JupyterLab's share one server.
+GROUPS = {
+    "chapters": ("test_perturbation.py", "test_figures.py", "test_live_figures.py"),
+    "book": ("test_book.py", "test_browser.py", "test_pdf.py"),
+    "lab": ("test_lab.py",),
+}
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -57,7 +68,8 @@ print(_json.dumps(_report))
 
 #: Where the chapters executed by nbval (in the reference environment) save their figures.
 REFERENCE_FIGURES = Path(tempfile.mkdtemp(prefix="gradflow-nbval-figures-"))
-#: Filled by the perturbation tests: chapter -> (cells declaring a tolerance, largest deviation seen).
+#: Filled from the perturbation tests' reports (``record_property("perturbation", ...)``), which reach
+#: this process from whichever worker ran them: chapter -> (cells declaring a tolerance, largest deviation).
 PERTURBATION_SUMMARY = {}
 
 
@@ -65,6 +77,13 @@ def pytest_configure(config):
     # Set before any kernel starts: nbval's kernels inherit this process's environment.
     fpenv.apply("reference")
     os.environ["GRADFLOW_FIGURES"] = str(REFERENCE_FIGURES)
+
+
+def pytest_runtest_logreport(report):
+    for name, value in report.user_properties:
+        if name == "perturbation":
+            chapter, tolerant, worst = value
+            PERTURBATION_SUMMARY[chapter] = (tolerant, worst)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -95,26 +114,53 @@ def _start_perturbed_run(kernels):
     return figures, futures
 
 
-_perturbed_run = None
+def group_of(path):
+    """The group whose worker runs the tests in the file ``path`` (see GROUPS), or None for anywhere."""
+    if path.suffix == ".ipynb":
+        return "chapters"
+    return next((group for group, modules in GROUPS.items() if path.name in modules), None)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Hand each of GROUPS to one worker, whole and in order; the other tests to any free worker, largest
+    group first. (xdist's own ``--dist loadgroup`` cannot mark tests under pytest 9, which no longer
+    lets a plugin rename a test's node id.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return group_of(Path(nodeid.split("::")[0])) or nodeid
+
+    return GroupScheduling(config, log)
 
 
 def pytest_collection_modifyitems(session, config, items):
+    # In one process: nbval's notebooks first (they start the perturbation run beside them), then the
+    # unit tests, then the groups' slow modules in the order of GROUPS.
+    slow = [module for modules in GROUPS.values() for module in modules]
+
     def rank(item):
-        name = item.path.name
-        if name.endswith(".ipynb"):
-            return 1
-        return 2 + _LAST.index(name) if name in _LAST else 0
+        if item.path.suffix == ".ipynb":
+            return 0
+        return 2 + slow.index(item.path.name) if item.path.name in slow else 1
 
     items.sort(key=rank)  # stable, so each module keeps its own order
 
 
-def pytest_collection_finish(session):
-    # After -k and other deselection: start the perturbation run only if a selected test needs it. It
-    # needs no result of nbval's, so it starts now, one kernel on one core, while the unit tests and
-    # nbval's one kernel at a time use the other.
+_perturbed_run = None
+
+
+# runtest_protocol, not runtest_setup: it is called for the chapters' notebooks too, outside tests/.
+@pytest.hookimpl(tryfirst=True)  # before nbval starts the notebook's kernel
+def pytest_runtest_protocol(item, nextitem):
+    # The perturbation run starts with the first test of the chapters' group, in the worker that runs
+    # that group, and only if a selected test needs it (after -k and other deselection). It needs no
+    # result of nbval's and is the longest single task (the perturbed environment computes more slowly),
+    # so its two kernels run beside nbval's one, sharing the cores with the other worker's tests.
     global _perturbed_run
-    if any("executed_chapters" in getattr(item, "fixturenames", ()) for item in session.items):
-        _perturbed_run = _start_perturbed_run(kernels=1)
+    if _perturbed_run is None and group_of(item.path) == "chapters":
+        needed = any("executed_chapters" in getattr(other, "fixturenames", ()) for other in item.session.items)
+        _perturbed_run = _start_perturbed_run(kernels=2) if needed else False
 
 
 @pytest.fixture(scope="session")

@@ -19,15 +19,15 @@ import pytest
 from nbclient import NotebookClient
 from PIL import Image
 
-from conftest import CHAPTERS, PERTURBATION_SUMMARY
+from conftest import CHAPTERS
 from gradflow import fpenv, solutions
 from outputs import IMAGE_TOLERANCE, compare_cell, compare_notebooks, declared_tolerances, image_rms, text_deviation
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
-def test_chapter_prints_the_same_in_a_perturbed_floating_point_environment(chapter, executed_chapters):
+def test_chapter_prints_the_same_in_a_perturbed_floating_point_environment(chapter, executed_chapters, record_property):
     problems, tolerant, worst = compare_notebooks(nbformat.read(chapter, as_version=4), executed_chapters[2][chapter.stem])
-    PERTURBATION_SUMMARY[chapter.stem] = (tolerant, worst)
+    record_property("perturbation", (chapter.stem, tolerant, worst))  # for the summary line (conftest)
     assert not problems, "\n".join(f"code cell {i}: {'; '.join(p)}" for i, p in problems.items())
 
 
