@@ -77,6 +77,10 @@ def pytest_configure(config):
     # Set before any kernel starts: nbval's kernels inherit this process's environment.
     fpenv.apply("reference")
     os.environ["GRADFLOW_FIGURES"] = str(REFERENCE_FIGURES)
+    # Every process the tests start (kernels, the book build, JupyterLab) finds gradflow on its path,
+    # not only through the editable install: the README's set-up test reinstalls that in place while
+    # the other worker's kernels start, and a kernel starting in between would not find the package.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
 
 
 def pytest_runtest_logreport(report):

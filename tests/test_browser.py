@@ -5,7 +5,7 @@ rendered by MathJax, exercise solutions hidden until clicked, every static twin 
 switching frames when its sliders move, and no accessibility violation found by axe-core (WCAG 2.0
 and 2.1, A and AA, plus best practice). A keyboard test walks to the first slider of a chapter and
 listens, through the browser's accessibility tree, to what a screen reader announces when it moves.
-A full-page screenshot of each page is saved under pytest's temporary folder. Without Chromium the
+A full-page screenshot of each page that fails is saved under pytest's temporary folder. Without Chromium the
 tests are skipped (see the ``browser`` fixture in conftest).
 """
 
@@ -59,7 +59,8 @@ def serve():
 
 
 def page_problems(browser, url, screenshot=None):
-    """Open ``url`` and return everything a reader would find broken on it, one string each."""
+    """Open ``url`` and return everything a reader would find broken on it, one string each; if anything
+    is, save a full-page screenshot to ``screenshot`` (a tall page takes seconds to render whole)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
     page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
@@ -104,7 +105,7 @@ def page_problems(browser, url, screenshot=None):
                 problems.append(f"static twin {index + 1}: moving slider {slider_index + 1} did not change the frame")
 
     problems += axe_problems(page)
-    if screenshot:
+    if screenshot and problems:
         page.screenshot(path=str(screenshot), full_page=True)
     page.close()
     return problems

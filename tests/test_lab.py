@@ -316,9 +316,11 @@ def readme_block(language, after):
 def test_readme_setup_without_make_starts_jupyterlab_on_the_chapters(tmp_path):
     """README's POSIX commands, run here: set up (in place, so quick), then start JupyterLab."""
     *setup, start = readme_block("bash", "Without `make`").strip().splitlines()
-    done = subprocess.run(["bash", "-e", "-c", "\n".join(setup)], cwd=ROOT, capture_output=True, text=True)
+    # As a reader's shell: without the tests' own path to gradflow (conftest), only what the set-up installs.
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    done = subprocess.run(["bash", "-e", "-c", "\n".join(setup)], cwd=ROOT, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "user-settings"), JUPYTER_RUNTIME_DIR=str(tmp_path))
+    env.update(JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "user-settings"), JUPYTER_RUNTIME_DIR=str(tmp_path))
     # exec: the shell becomes JupyterLab, so the process id that is stopped is the server's.
     command = ["bash", "-c", f'. .venv/bin/activate && exec {start} "$@"', "bash"]
     with jupyter_lab(command, tmp_path / "server.log", cwd=ROOT, env=env) as (url, token):
