@@ -125,6 +125,7 @@ def group_of(path):
     return next((group for group, modules in GROUPS.items() if path.name in modules), None)
 
 
+@pytest.hookimpl(optionalhook=True)  # known only when pytest-xdist is loaded (not with -p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
     """Hand each of GROUPS to one worker, whole and in order; the other tests to any free worker, largest
     group first. (xdist's own ``--dist loadgroup`` cannot mark tests under pytest 9, which no longer
