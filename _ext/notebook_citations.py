@@ -72,7 +72,8 @@ def reference_list(keys_and_entries):
 
 
 def to_roles(markdown, keys, prefix):
-    """Markdown with citation and glossary links turned into roles; also the citations, in order.
+    """Markdown with citation, glossary and other-chapter label links turned into roles; also the
+    citations, in order.
 
     ``keys`` are the BibTeX keys: a link to any other target stays a link. Returns the new Markdown and
     a list of ``(role target, text the book must render)``, one per citation, in reading order.
@@ -137,11 +138,11 @@ def book_notebook(notebook, keys, prefix):
     return citations, listed
 
 
-def _bibtex_keys(app):
-    if not hasattr(app, "_bibtex_keys"):
-        app._bibtex_keys = {key for name in app.config.bibtex_bibfiles
-                            for key in parse_file(Path(app.srcdir) / name).entries}
-    return app._bibtex_keys
+def formatted_entries(bibliography, keys):
+    """The works ``keys`` of a pybtex ``bibliography``, formatted and ordered as the book lists them
+    (pybtex's "alpha" style, sphinxcontrib-bibtex's default ``bibtex_default_style``)."""
+    style = pybtex.plugin.find_plugin("pybtex.style.formatting", "alpha")()
+    return list(style.format_entries(bibliography.entries[key] for key in keys))
 
 
 def _rewrite_notebook(app, docname, source):
@@ -149,7 +150,9 @@ def _rewrite_notebook(app, docname, source):
         return
     notebook = json.loads(source[0])
     prefix = docname.rsplit("/", 1)[-1] + "-"
-    citations, listed = book_notebook(notebook, _bibtex_keys(app), prefix)
+    # sphinxcontrib-bibtex has read the .bib files when the builder started.
+    keys = app.env.get_domain("cite").bibdata.data.entries
+    citations, listed = book_notebook(notebook, keys, prefix)
     source[0] = json.dumps(notebook)
     app.env.notebook_citations = getattr(app.env, "notebook_citations", {})
     app.env.notebook_citations[docname] = (prefix, citations, listed)
@@ -202,7 +205,6 @@ def main(check=False):
     With ``check``, change nothing and exit with status 1 if a cell is not current.
     """
     bibliography = parse_file(ROOT / "references.bib")
-    style = pybtex.plugin.find_plugin("pybtex.style.formatting", "alpha")()
     stale = False
     for chapter in sorted((ROOT / "chapters").glob("*.ipynb")):
         notebook = nbformat.read(chapter, as_version=4)
@@ -216,8 +218,7 @@ def main(check=False):
                       file=sys.stderr)
                 stale = True
             continue
-        entries = style.format_entries(bibliography.entries[key] for key in cited)
-        body = reference_list((entry.key, entry) for entry in entries)
+        body = reference_list((entry.key, entry) for entry in formatted_entries(bibliography, cited))
         if listed != body:
             stale = True
             print(f"{'stale' if check else 'updated'}: {chapter.relative_to(ROOT)}", file=sys.stderr)

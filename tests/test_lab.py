@@ -39,6 +39,10 @@ RAW_MARKUP = re.compile(r"\{(?:cite|doc|numref|ref|term|bibliography|exercise|so
 NOTEBOOK = "window.jupyterapp.shell.currentWidget"
 # Seconds. Generous: this is a failure threshold on a shared machine, not the chapters' time budget.
 RUN_ALL_TIMEOUT = 300
+# The code cells that check a solution (hidden in the book by their hide-cell tag), as widgets.
+SOLUTION_CHECKS = (f"Array.from({NOTEBOOK}.content.widgets).filter(w => w.model.type === 'code'"
+                   " && (w.model.getMetadata('tags') || []).includes('hide-cell'))")
+
 
 def free_port():
     with socket.socket() as probe:
@@ -223,8 +227,7 @@ def notebook_problems(page, url, token, name, shots=None):
             elif output.get("name") == "stderr":
                 problems.append(f"code cell {number} wrote to stderr: {output['text'][:200]}")
     problems += slider_problems(page)
-    shown = page.evaluate(f"() => Array.from({NOTEBOOK}.content.widgets).filter(w => w.model.type === 'code'"
-                          " && (w.model.getMetadata('tags') || []).includes('hide-cell') && !w.inputHidden).length")
+    shown = page.evaluate(f"() => {SOLUTION_CHECKS}.filter(w => !w.inputHidden).length")
     if shown:
         problems.append(f"{shown} code cell(s) of solutions show their source")
 
@@ -247,8 +250,7 @@ def folded_result_problems(page):
     """After Run All, each solution's check (a code cell tagged hide-cell) must show no printed text
     until the reader clicks its fold (``gradflow.solutions.folded_result``): JupyterLab unhides a
     cell's output whenever the cell runs, whatever its metadata says."""
-    texts = page.evaluate(f"() => Array.from({NOTEBOOK}.content.widgets).filter(w => w.model.type === 'code'"
-                          " && (w.model.getMetadata('tags') || []).includes('hide-cell')).map(w => {"
+    texts = page.evaluate(f"() => {SOLUTION_CHECKS}.map(w => {{"
                           " w.node.dataset.solutionCheck = ''; return w.model.toJSON().outputs"
                           ".map(o => o.text || (o.data || {})['text/plain'] || '').join(''); })")
     problems = []

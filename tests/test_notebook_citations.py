@@ -11,6 +11,7 @@ import sys
 
 import nbformat
 import pytest
+from pybtex.database import parse_file
 
 from conftest import ROOT
 
@@ -88,7 +89,8 @@ def small_book_warnings(tmp_path_factory):
     """Build a three-chapter book: one written right, one with a wrong year, one with a stale list."""
     folder = tmp_path_factory.mktemp("citations")
     (folder / "references.bib").write_text((ROOT / "references.bib").read_text())
-    right = nc.reference_list([("glorot2010understanding", _formatted("glorot2010understanding"))])
+    entry, = nc.formatted_entries(parse_file(ROOT / "references.bib"), ["glorot2010understanding"])
+    right = nc.reference_list([(entry.key, entry)])
     cite = "# {}\n\nAs [Glorot and Bengio ({})](#glorot2010understanding) showed."
     (folder / "right.ipynb").write_text(_chapter([cite.format("Right", 2010), f"## References\n\n{right}"]))
     (folder / "wrong.ipynb").write_text(_chapter([cite.format("Wrong", 2011), f"## References\n\n{right}"]))
@@ -103,14 +105,6 @@ def small_book_warnings(tmp_path_factory):
                            capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     return build.stderr
-
-
-def _formatted(key):
-    from pybtex.database import parse_file
-    from pybtex.plugin import find_plugin
-
-    entry = parse_file(ROOT / "references.bib").entries[key]
-    return next(iter(find_plugin("pybtex.style.formatting", "alpha")().format_entries([entry])))
 
 
 def test_a_chapter_written_as_the_book_renders_it_builds_without_warnings(small_book_warnings):
