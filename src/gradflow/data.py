@@ -5,7 +5,6 @@ the same data set see the same numbers.
 """
 
 import numpy as np
-from sklearn.datasets import load_digits
 
 from gradflow._checks import check_rng, positive_int
 
@@ -71,6 +70,10 @@ def digits(rng, test_fraction=0.25):
     check_rng(rng)
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
+    # Imported here, not with the module: scikit-learn is half of gradflow's import time, and every
+    # notebook kernel imports gradflow, most of them without this data set.
+    from sklearn.datasets import load_digits
+
     X, y = load_digits(return_X_y=True)
     order = rng.permutation(len(X))
     n_test = round(test_fraction * len(X))
