@@ -11,8 +11,9 @@ BLAS runs on one thread; on x86-64 CPUs with AVX2 and FMA, OpenBLAS uses its Has
 dispatch stops at the x86-64-v3 level (AVX2), which every such CPU has, so the book's numbers come out
 the same on an AVX-512 server and an AVX2 laptop.
 
-``perturbed``: a deliberately different environment for the tests (OpenBLAS without FMA, NumPy at its
-baseline loops); a cell whose printed text changes there would change on some reader's machine.
+``perturbed``: a deliberately different environment for the tests (OpenBLAS's SSE kernel, without FMA;
+NumPy at its baseline loops); a cell whose printed text changes there would change on some reader's
+machine.
 
 Only features the CPU has are switched off: NumPy refuses at import to disable a feature that is not one
 of its dispatch targets, and setting an OpenBLAS kernel the CPU cannot run would crash it.
@@ -81,7 +82,10 @@ def settings(kind="reference"):
         coretype = "Haswell" if x86 and features.get("AVX2") and features.get("FMA3") else None
     else:
         keep = []
-        coretype = ("Sandybridge" if features.get("AVX") else "Prescott") if x86 else "ARMV8"
+        # SSE without FMA, which every CPU NumPy runs on has. Not Sandybridge (AVX without FMA): its
+        # float32 kernel leaves the upper halves of the vector registers dirty, and on some CPUs (an
+        # AVX-512 Xeon, seen here) the SSE code after it, SciPy's expit say, then runs 40x slower.
+        coretype = "Nehalem" if x86 else "ARMV8"
     disable = [target for target in dispatch if target not in keep and features.get(target)]
     chosen = dict.fromkeys(_CONTROLLED)
     chosen.update(_SINGLE_THREAD, OPENBLAS_CORETYPE=coretype, NPY_DISABLE_CPU_FEATURES=" ".join(disable) or None)
