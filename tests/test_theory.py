@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize, stats
 
-from gradflow import activations, theory
+from gradflow import activations, theory, training
 
 
 def quad_expectation(f, q):
@@ -216,6 +216,20 @@ def test_trained_accuracy_learns_an_easy_task_and_fails_deep_in_the_ordered_phas
     assert shallow[0] > 0.9 and ordered[0] < 0.75
 
 
+def test_trained_accuracy_in_single_precision_trains_the_same_nets_in_float32(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    data = (X[:150], y[:150], X[150:], y[150:])
+    assert theory.trained_accuracy([1.0], [0.0], 1, data, rng, epochs=20, lr=0.2, batch_size=16, dtype=np.float32) > 0.9
+    drawn = [theory._random_ensemble(np.ones(2), np.ones(2), [3, 4], np.random.default_rng(1), t) for t in (float, np.float32)]
+    np.testing.assert_array_equal(drawn[1][0][0], drawn[0][0][0].astype(np.float32))
+    trained = []
+    monkeypatch.setattr(training, "train", lambda stack, *args, **kwargs: trained.append(stack.template.dtype))
+    theory.trained_accuracy([1.0], [0.0], 1, data, rng, dtype=np.float32)
+    assert trained == [np.float32]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
@@ -225,6 +239,7 @@ def test_trained_accuracy_learns_an_easy_task_and_fails_deep_in_the_ordered_phas
         ({"lr": -0.1}, ValueError, "lr must be a finite number > 0"),
         ({"data": (1, 2)}, ValueError, "data must be the tuple"),
         ({"rng": 0}, TypeError, "rng must be a numpy.random.Generator"),
+        ({"dtype": np.int32}, ValueError, "dtype must be a floating dtype"),
     ],
 )
 def test_trained_accuracy_rejects_bad_inputs(kwargs, error, match):

@@ -20,6 +20,14 @@ def positive_float(name, value):
     return float(value)
 
 
+def floating_dtype(value):
+    """``value`` as a NumPy dtype, or ValueError unless it is a floating one (float32, float64, ...)."""
+    dtype = np.dtype(value)
+    if dtype.kind != "f":
+        raise ValueError(f"dtype must be a floating dtype such as np.float32 or np.float64, got {dtype}")
+    return dtype
+
+
 def real_array(name, value, dtype):
     """``value`` as an array of ``dtype``, or TypeError unless it holds real numbers.
 

@@ -17,17 +17,14 @@ A uniform distribution on [−r, r] has variance r²/3, so each ``*_uniform`` us
 
 import numpy as np
 
-from gradflow._checks import check_rng, positive_float, positive_int
+from gradflow._checks import check_rng, floating_dtype, positive_float, positive_int
 
 
 def _check_args(n_in, n_out, rng, dtype):
     """Validate the arguments every initializer shares; return ``(n_in, n_out, dtype)``."""
     n_in, n_out = positive_int("n_in", n_in), positive_int("n_out", n_out)
     check_rng(rng)
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise ValueError(f"dtype must be a floating dtype such as np.float32 or np.float64, got {dtype}")
-    return n_in, n_out, dtype
+    return n_in, n_out, floating_dtype(dtype)
 
 
 def _gaussian(n_in, n_out, rng, std, dtype):
