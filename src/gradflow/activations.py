@@ -273,7 +273,13 @@ def _times_vanishing(x, factor):
 def _sech_squared(x):
     """sech²(x) = 4e^{−2|x|} / (1 + e^{−2|x|})², accurate in the tails where 1 − tanh²(x) cancels."""
     decay = np.exp(-np.abs(x))
-    return np.square(2 * decay / (1 + decay * decay))
+    # In place: the same operations as np.square(2 * decay / (1 + decay * decay)), three arrays fewer.
+    denominator = decay * decay
+    denominator += 1
+    decay *= 2
+    decay /= denominator
+    decay *= decay
+    return decay
 
 
 def _positive(**params):
@@ -577,12 +583,13 @@ def _elu(x, alpha):
     >>> get("elu")([-1.0, 2.0])
     array([-0.63212056,  2.        ])
     """
-    # expm1 sees only x ≤ 0, so the branch not taken cannot overflow for large x.
-    return np.where(x > 0, x, alpha * np.expm1(np.where(x > 0, 0, x)))
+    # expm1 sees only x ≤ 0, so the branch not taken cannot overflow for large x. min(0, x) rather than
+    # where(x > 0, 0, x): the same values (−0.0 and NaN kept), without where's unpredictable branches.
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(0, x)))
 
 
 def _elu_derivative(x, alpha):
-    return np.where(x > 0, 1.0, alpha * np.exp(np.where(x > 0, 0, x)))
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(0, x)))
 
 
 _register(Activation(
