@@ -91,4 +91,6 @@ def test_setup_cell_installs_gradflow_from_the_repository_only_on_colab(colab_py
     assert colab.returncode == 0, colab.stderr[-3000:]
     version, location = colab.stdout.splitlines()[-2:]
     assert version == f"gradflow {gradflow.__version__}"
-    assert str(colab_python.parents[1]) in location and str(ROOT) not in location  # installed, not the source tree
+    # Installed, not the source tree; compared by path components, since a temporary folder's name may
+    # begin with the checkout's (/tmp/ci and /tmp/ci-tmp).
+    assert Path(location).is_relative_to(colab_python.parents[1]) and not Path(location).is_relative_to(ROOT), location
