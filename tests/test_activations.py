@@ -285,6 +285,13 @@ def test_nan_gives_nan(name):
     assert np.isnan(get(name)(x)[0]) and np.isnan(get(name).derivative(x)[0])
 
 
+@pytest.mark.parametrize("name", ["elu", "selu"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_elu_keeps_the_sign_of_zero(name, dtype):
+    x = np.array([-0.0, 0.0] * 20, dtype=dtype)  # long enough for NumPy's SIMD loops
+    assert np.array_equal(np.signbit(get(name)(x)), np.signbit(x)) and np.signbit(get(name)(dtype(-0.0)))
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_float16_input_holding_nan_stays_float16(name):
     x = np.array([np.nan, -1.0, 2.0], dtype=np.float16)
