@@ -9,18 +9,10 @@ Screenshots of sigmoid (opened, after Run All, a solution folded and unfolded) g
 temporary folder, under ``lab0/screenshots/``. Without Chromium the browser tests are skipped.
 """
 
-import contextlib
-import json
 import os
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -28,10 +20,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import ROOT
+from lab_server import jupyter_lab
 
 JUPYTER = Path(sys.executable).with_name("jupyter")
 LAB_SETTINGS = ROOT / "lab-settings"
-AS_ROOT = ["--allow-root"] if os.geteuid() == 0 else []
 # Book markup that a renderer which understands MyST never shows as text.
 RAW_MARKUP = re.compile(r"\{(?:cite|doc|numref|ref|term|bibliography|exercise|solution)[^}]*\}|^:(?:label|class):|^\(\S+\)=$|```",
                         re.M)
@@ -42,45 +34,6 @@ RUN_ALL_TIMEOUT = 300
 # The code cells that check a solution (hidden in the book by their hide-cell tag), as widgets.
 SOLUTION_CHECKS = (f"Array.from({NOTEBOOK}.content.widgets).filter(w => w.model.type === 'code'"
                    " && (w.model.getMetadata('tags') || []).includes('hide-cell'))")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def jupyter_lab(command, log, **popen):
-    """Run the JupyterLab ``command`` on 127.0.0.1; yield ``(url, token)``; stop it by its process id."""
-    port, token = free_port(), secrets.token_hex(16)
-    command = [*command, "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}", *AS_ROOT]
-    url = f"http://127.0.0.1:{port}"
-    with open(log, "w") as output:
-        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **popen)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, f"JupyterLab exited with {server.returncode}: {Path(log).read_text()[-2000:]}"
-            assert time.monotonic() < deadline, f"JupyterLab did not answer within 90 s: {Path(log).read_text()[-2000:]}"
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
-                break
-            time.sleep(0.3)
-        yield url, token
-    finally:
-        os.kill(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.kill(server.pid, signal.SIGKILL)
-            server.wait()
-    with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", port), timeout=2).close()
-
-
-def get_json(url, token, path):
-    with urllib.request.urlopen(f"{url}{path}?token={token}", timeout=10) as response:
-        return json.load(response)
 
 
 @pytest.fixture(scope="module")
@@ -307,26 +260,3 @@ def test_jupyterlab_check_fails_on_a_broken_chapter(page, lab):
     assert "1 code cell(s) of solutions show their source" in problems, problems
     assert any(p.startswith("solution check") and p.endswith("shows its result after Run All: 'the answer'")
                for p in problems), problems
-
-
-def readme_block(language, after):
-    """The first ```language block of README.md after the text ``after``."""
-    text = (ROOT / "README.md").read_text()
-    return re.search(rf"```{language}\n(.*?)```", text[text.index(after):], re.S).group(1)
-
-
-def test_readme_setup_without_make_starts_jupyterlab_on_the_chapters(tmp_path):
-    """README's POSIX commands, run here: set up (in place, so quick), then start JupyterLab."""
-    *setup, start = readme_block("bash", "Without `make`").strip().splitlines()
-    # As a reader's shell: without the tests' own path to gradflow (conftest), only what the set-up installs.
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
-    done = subprocess.run(["bash", "-e", "-c", "\n".join(setup)], cwd=ROOT, capture_output=True, text=True, env=env)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    env.update(JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "user-settings"), JUPYTER_RUNTIME_DIR=str(tmp_path))
-    # exec: the shell becomes JupyterLab, so the process id that is stopped is the server's.
-    command = ["bash", "-c", f'. .venv/bin/activate && exec {start} "$@"', "bash"]
-    with jupyter_lab(command, tmp_path / "server.log", cwd=ROOT, env=env) as (url, token):
-        served = {item["name"] for item in get_json(url, token, "/api/contents")["content"]}
-        notification = get_json(url, token, "/lab/api/settings/@jupyterlab/apputils-extension:notification")
-    assert {p.name for p in (ROOT / "chapters").glob("*.ipynb")} <= served
-    assert notification["schema"]["properties"]["fetchNews"]["default"] == "false"
