@@ -123,7 +123,8 @@ def test_nbval_fails_when_a_stored_output_differs(tmp_path):
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env", "-q",
          "-x", "--rootdir", str(tmp_path), str(copy)],
         cwd=CHAPTERS[0].parent, capture_output=True, text=True,
-        env={**os.environ, "GRADFLOW_FIGURES": str(tmp_path / "figures")},
+        # Options meant for the outer session (PYTEST_ADDOPTS="-n 3", say) would change how this one runs.
+        env={**{k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}, "GRADFLOW_FIGURES": str(tmp_path / "figures")},
     )
     assert run.returncode == 1, run.stdout[-2000:]
     assert "failed" in run.stdout
